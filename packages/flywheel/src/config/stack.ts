@@ -1,0 +1,19 @@
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { Executor } from '../executor/executor.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { ModelRegistry } from '../registry/model-registry.js';
+import type { FlywheelConfig } from './config-schema.js';
+
+/** The backends a project runs on, assembled from its config. */
+export interface Stack {
+  readonly config: FlywheelConfig;
+  /** The project folder (where the config file is), absolute. */
+  readonly projectDir: string;
+  /** Flywheel's working folder, `.flywheel/` in the project by default, absolute. */
+  readonly home: string;
+  readonly metadata: MetadataStore;
+  readonly registry: ModelRegistry;
+  readonly artifacts: ArtifactStore;
+  readonly executor: Executor;
+  close(): Promise<void>;
+}

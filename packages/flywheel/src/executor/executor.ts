@@ -1,0 +1,31 @@
+import type { JsonObject } from '../core/json.js';
+import type { AnyComponent, ComponentResult, InputArtifact, OutputArtifact, StepLogger } from '../pipeline/component.js';
+
+/** One attempt of one step, ready to run: inputs are on local disk, output paths are chosen. */
+export interface StepTask {
+  runId: string;
+  step: string;
+  executionId: number;
+  component: AnyComponent;
+  params: JsonObject;
+  inputs: Record<string, InputArtifact>;
+  outputs: Record<string, OutputArtifact>;
+  workDir: string;
+  attempt: number;
+  /** Folder of the pipeline file: where command components run unless they say otherwise. */
+  baseDir: string;
+  log: StepLogger;
+}
+
+/**
+ * The executor port: runs one step attempt and resolves when it ends. Scheduling, caching,
+ * retries and recording stay in the pipeline runner, so an executor only has to run things —
+ * in-process, as child processes, or on remote workers.
+ */
+export interface Executor {
+  readonly name: string;
+  /** How many steps may run at once. */
+  readonly concurrency: number;
+  execute(task: StepTask, signal: AbortSignal): Promise<ComponentResult>;
+  close(): Promise<void>;
+}

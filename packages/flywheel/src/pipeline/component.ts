@@ -1,0 +1,161 @@
+import type { z } from 'zod';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { Stack } from '../config/stack.js';
+import type { ArtifactType } from './artifact-types.js';
+
+export type ArtifactSpecs = Record<string, ArtifactType>;
+type EmptySpecs = Record<never, ArtifactType>;
+
+/** An input artifact as a running component sees it: already on local disk. */
+export interface InputArtifact {
+  id: number;
+  type: string;
+  /** Local path to read (a file or a directory, by the type's layout). */
+  path: string;
+  uri: string;
+  digest: string;
+  properties: JsonObject;
+}
+
+/** An output a running component writes: a path to fill and properties to attach. */
+export interface OutputArtifact {
+  type: string;
+  /** Where to write the file (or create the directory); the folder exists. */
+  path: string;
+  /** Recorded on the artifact in the metadata store, e.g. row counts. */
+  properties: JsonObject;
+}
+
+export interface StepLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface RunContext<P, I extends ArtifactSpecs, O extends ArtifactSpecs> {
+  params: P;
+  inputs: { [K in keyof I]: InputArtifact };
+  outputs: { [K in keyof O]: OutputArtifact };
+  /** Lines written here go to the step's stored log and the live progress view. */
+  log: StepLogger;
+  /** Aborted on cancellation or timeout; long work should watch it. */
+  signal: AbortSignal;
+  /** A scratch folder for this attempt, removed afterwards. */
+  workDir: string;
+  /** 1 on the first attempt, 2 on the first retry… */
+  attempt: number;
+  /** The assembled backends, e.g. to register a model version. */
+  stack: Stack;
+  /** Identity of the current run and step, for records the component makes. */
+  run: { id: string; step: string; executionId: number };
+}
+
+interface ComponentBase<P, I extends ArtifactSpecs, O extends ArtifactSpecs> {
+  /** Unique name, e.g. `train-logistic`. */
+  readonly name: string;
+  /** Bump when behaviour changes: cached results of other versions are not reused. */
+  readonly version: string;
+  readonly description: string | undefined;
+  readonly params: z.ZodType<P> | undefined;
+  readonly inputs: I;
+  readonly outputs: O;
+  /** Names of inputs a step may leave unwired. */
+  readonly optionalInputs: readonly (keyof I & string)[];
+}
+
+/** Values a function component returns are stored on its execution and shown in `runs show`. */
+export type ComponentResult = void | Record<string, JsonValue>;
+
+export interface FunctionComponent<P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs>
+  extends ComponentBase<P, I, O> {
+  readonly kind: 'function';
+  readonly run: (context: RunContext<P, I, O>) => Promise<ComponentResult> | ComponentResult;
+}
+
+/**
+ * A component that runs an executable. The command gets the paths of its inputs and outputs and
+ * its parameters in a JSON file named by the environment variable FLYWHEEL_STEP (see
+ * docs/components.md), and `{{inputs.x}}`, `{{outputs.y}}`, `{{params.z}}`, `{{params}}`
+ * placeholders in its arguments are replaced. Exit code 0 is success; stdout and stderr are the log.
+ */
+export interface CommandComponent<P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs>
+  extends ComponentBase<P, I, O> {
+  readonly kind: 'command';
+  readonly command: readonly string[];
+  /** Resolved against the pipeline file's folder. */
+  readonly cwd: string | undefined;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export type Component<P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs> =
+  | FunctionComponent<P, I, O>
+  | CommandComponent<P, I, O>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- variance: any component fits here
+export type AnyComponent = Component<any, ArtifactSpecs, ArtifactSpecs>;
+
+interface ComponentOptions<P, I extends ArtifactSpecs, O extends ArtifactSpecs> {
+  name: string;
+  version: string;
+  description?: string;
+  params?: z.ZodType<P>;
+  inputs?: I;
+  outputs?: O;
+  optionalInputs?: (keyof I & string)[];
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+function base<P, I extends ArtifactSpecs, O extends ArtifactSpecs>(options: ComponentOptions<P, I, O>): ComponentBase<P, I, O> {
+  if (!NAME.test(options.name)) {
+    throw new TypeError(`component name ${JSON.stringify(options.name)} must be lowercase letters, digits and dashes, starting with a letter`);
+  }
+  if (!options.version) throw new TypeError(`component ${options.name}: version must not be empty`);
+  return {
+    name: options.name,
+    version: options.version,
+    description: options.description,
+    params: options.params,
+    inputs: (options.inputs ?? {}) as I,
+    outputs: (options.outputs ?? {}) as O,
+    optionalInputs: options.optionalInputs ?? [],
+  };
+}
+
+/**
+ * A component written as a TypeScript function.
+ *
+ * @example
+ *   const count = component({
+ *     name: 'count-rows', version: '1',
+ *     inputs: { examples: Dataset }, outputs: { report: Metrics },
+ *     run: async ({ inputs, outputs }) => { … write outputs.report.path … },
+ *   });
+ */
+export function component<P = Record<string, never>, I extends ArtifactSpecs = EmptySpecs, O extends ArtifactSpecs = EmptySpecs>(
+  options: ComponentOptions<P, I, O> & { run: (context: RunContext<P, I, O>) => Promise<ComponentResult> | ComponentResult },
+): FunctionComponent<P, I, O> {
+  return Object.freeze({ ...base(options), kind: 'function' as const, run: options.run });
+}
+
+/**
+ * A component that runs an executable, e.g. `python3 train.py`.
+ *
+ * @example
+ *   const train = commandComponent({
+ *     name: 'train-sklearn', version: '1',
+ *     inputs: { examples: Dataset }, outputs: { model: Model },
+ *     command: ['python3', 'train.py', '--data', '{{inputs.examples}}', '--out', '{{outputs.model}}'],
+ *   });
+ */
+export function commandComponent<P = Record<string, never>, I extends ArtifactSpecs = EmptySpecs, O extends ArtifactSpecs = EmptySpecs>(
+  options: ComponentOptions<P, I, O> & { command: string[]; cwd?: string; env?: Record<string, string> },
+): CommandComponent<P, I, O> {
+  if (options.command.length === 0) throw new TypeError(`component ${options.name}: command must not be empty`);
+  return Object.freeze({
+    ...base(options),
+    kind: 'command' as const,
+    command: Object.freeze([...options.command]),
+    cwd: options.cwd,
+    env: Object.freeze({ ...(options.env ?? {}) }),
+  });
+}
