@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { openStack } from '../config/open-stack.js';
+import type { Stack } from '../config/stack.js';
+
+/** The global options every command inherits. */
+export function projectDir(command: Command): string {
+  return (command.optsWithGlobals() as { project: string }).project;
+}
+
+/** Opens the project's stack for the duration of `work` and always closes it. */
+export async function withStack<T>(command: Command, work: (stack: Stack) => Promise<T>): Promise<T> {
+  const stack = await openStack({ projectDir: projectDir(command) });
+  try {
+    return await work(stack);
+  } finally {
+    await stack.close();
+  }
+}

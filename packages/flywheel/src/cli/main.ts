@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander';
+import { errorMessage, isFlywheelError } from '../core/errors.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerModelsCommands } from './commands/models.js';
+import { registerRunCommands } from './commands/run.js';
+import { registerServeCommand } from './commands/serve.js';
+
+/** Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export function buildProgram(): Command {
+  const program = new Command('flywheel')
+    .description('Flywheel: ML pipelines, metadata, model registry and serving — from one laptop to a cluster.')
+    .option('-p, --project <dir>', 'project folder (holds flywheel.config.* and .flywheel/)', process.cwd())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRunCommands(program);
+  registerModelsCommands(program);
+  registerServeCommand(program);
+  registerDemoCommand(program);
+  registerConfigCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`error: ${errorMessage(error)}\n`);
+    if (!isFlywheelError(error) && process.env.FLYWHEEL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return isFlywheelError(error) && error.code === 'invalid_input' ? EXIT.usage : EXIT.failed;
+  }
+}
