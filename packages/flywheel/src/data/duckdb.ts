@@ -1,6 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
 
 /**
  * Runs `work` with a fresh in-memory DuckDB connection and closes it afterwards. DuckDB does the
@@ -14,6 +15,8 @@ export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Prom
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
+    // Timestamps with a time zone then print and truncate the same on every machine.
+    await connection.run("SET TimeZone = 'UTC'");
     return await work(connection);
   } finally {
     connection.closeSync();
@@ -50,4 +53,48 @@ export function tableFunctionFor(path: string, field = 'source'): string {
     throw new InvalidInputError(field, `cannot read ${JSON.stringify(path)}: unknown file type`, `use one of ${Object.keys(READERS).join(', ')}`);
   }
   return `${reader}(${quoteLiteral(path)})`;
+}
+
+/** Rows of a query as plain objects (BIGINT as bigint); for small results such as aggregates. */
+export async function queryRows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/** A count or measure DuckDB returned (bigint, number or NULL) as a JSON-safe number or null. */
+export function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  throw new TypeError(`expected a number from DuckDB, got ${typeof value}`);
+}
+
+const GLOB = /[*?[]/;
+
+/**
+ * The files a path or glob names, checked before DuckDB reads them: a missing file is a
+ * NotFoundError naming it, and an empty file an InvalidInputError (DuckDB would read a zero-byte
+ * CSV as one column of no rows, which hides the mistake).
+ */
+export async function resolveSourceFiles(connection: DuckDBConnection, source: string, field = 'source'): Promise<string[]> {
+  const files = GLOB.test(source)
+    ? (await queryRows(connection, `SELECT file FROM glob(${quoteLiteral(source)}) ORDER BY file`)).map((row) => String(row.file))
+    : [source];
+  if (files.length === 0) {
+    throw new NotFoundError('source file', source, 'no file matches this pattern; check the path and the working directory');
+  }
+  for (const file of files) {
+    const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new NotFoundError('source file', file, 'check the path and the working directory');
+      throw error;
+    });
+    if (!info.isFile()) throw new InvalidInputError(field, `${JSON.stringify(file)} is not a file`);
+    if (info.size === 0) throw new InvalidInputError(field, `${JSON.stringify(file)} is empty (0 bytes)`);
+  }
+  return files;
+}
+
+/** Column names and DuckDB types of a query's result, without running it. */
+export async function describeColumns(connection: DuckDBConnection, sql: string): Promise<{ name: string; type: string }[]> {
+  const rows = await queryRows(connection, `DESCRIBE ${sql}`);
+  return rows.map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
 }
