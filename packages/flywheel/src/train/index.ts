@@ -1,0 +1,14 @@
+export { trainLogisticRegression, trainLogisticParams } from './train-logistic.js';
+export type { TrainLogisticOptions, TrainLogisticParams, TrainedLogistic } from './train-logistic.js';
+export { trainLogisticComponent } from './train-logistic-component.js';
+export { fitLogisticRegression, predictProbabilities } from './logistic-regression.js';
+export type { FitLogisticOptions, FitLogisticResult, LogisticModel } from './logistic-regression.js';
+export { exportLogisticOnnx } from './logistic-onnx.js';
+export { FEATURE_SPEC_KEY, featureSpecSchema, readFeatureSpec } from './feature-spec.js';
+export type { FeatureSpec } from './feature-spec.js';
+export { designMatrix, readDesignMatrix, readRawFeatures } from './design-matrix.js';
+export type { DesignMatrix, RawFeatures } from './design-matrix.js';
+export { learnCategories, learnStandardisation } from './preprocessing.js';
+export type { CategoricalFeature, NumericFeature, Preprocessing } from './preprocessing.js';
+export { minimizeLbfgs } from './lbfgs.js';
+export type { LbfgsOptions, LbfgsResult, Objective } from './lbfgs.js';
