@@ -1,0 +1,17 @@
+import { sql } from 'kysely';
+import type { SqlDialect } from '../sql-dialect.js';
+
+/** PostgreSQL's capabilities: concurrent writers, so read-modify-write transactions lock rows. */
+export function postgresCapabilities(label: string): SqlDialect {
+  return {
+    name: 'postgres',
+    label,
+    inIds: (column, ids) => sql<boolean>`${sql.ref(column)} = any(${ids}::bigint[])`,
+    maxParameters: 65_535,
+    // Each statement is a round trip; PostgreSQL parses every one anyway, so fewer is better.
+    insertSizes: (rows, limit) => Array.from({ length: Math.ceil(rows / limit) }, (_, i) => Math.min(limit, rows - i * limit)),
+    integerType: 'bigint',
+    autoId: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
+    lockForUpdate: (query) => query.forUpdate(),
+  };
+}
