@@ -5,9 +5,8 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServeCommand } from './commands/serve.js';
+import { EXIT } from './exit-codes.js';
 
-/** Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong, 130 interrupted. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export function buildProgram(): Command {
   const program = new Command('flywheel')

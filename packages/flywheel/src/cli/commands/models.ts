@@ -44,7 +44,7 @@ export function registerModelsCommands(program: Command): void {
           versions.map((v) => [
             v.version,
             (byVersion.get(v.version) ?? []).join(',') || '-',
-            Object.entries(v.metrics).map(([k, x]) => `${k}=${Number(x.toPrecision(4))}`).join(' ') || '-',
+            Object.entries(v.metrics).map(([k, x]) => `${k}=${Number.isInteger(x) ? x : Number(x.toPrecision(4))}`).join(' ') || '-',
             v.digest.slice(0, 12),
             formatTime(v.createdAt),
           ]),

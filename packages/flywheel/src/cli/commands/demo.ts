@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
+import type { Stack } from '../../config/stack.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { quoteLiteral, withDuckDb } from '../../data/duckdb.js';
+import { sampleDataPath } from '../../data/sample-data.js';
+import { FLIGHTS_MODEL, flightsPipeline } from '../../demo/flights-pipeline.js';
+import { blessingSchema } from '../../evaluate/blessing.js';
+import { compilePipeline } from '../../pipeline/ir.js';
+import type { RunResult } from '../../pipeline/run-events.js';
+import { runPipeline } from '../../pipeline/runner.js';
+import { startPredictionServer } from '../../serving/prediction-server.js';
+import { withStack } from '../context.js';
+import { EXIT_FOR_STATUS } from '../exit-codes.js';
+import { cancelOnInterrupt } from '../interrupt.js';
+import { progressPrinter } from '../progress.js';
+
+const PIPELINE_FILE = fileURLToPath(new URL('../../demo/flights-pipeline.ts', import.meta.url));
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('train, validate, evaluate, register and serve a flight-delay model on 3M real US flights (2001)')
+    .option('--month <n>', 'month of 2001 to train on (1–5); the next month is the evaluation data', parseMonth, 1)
+    .option('--days <n>', 'use only the first N days of each month (a quicker, smaller run)', parseDays)
+    .option('-q, --quiet', "hide the steps' log lines")
+    .action(async (flags: { month: number; days?: number; quiet?: boolean }, command: Command) =>
+      withStack(command, async (stack) => {
+        const params = { month: flags.month, ...(flags.days === undefined ? {} : { days: flags.days }) };
+        const say = (text: string) => process.stdout.write(`${text}\n`);
+        say(`Flywheel demo: predict whether a US flight is delayed by more than 15 minutes.`);
+        say(`Training on month ${flags.month} of 2001, evaluating on month ${flags.month + 1}${flags.days ? ` (first ${flags.days} days of each)` : ''}.`);
+        say(`Project state: ${stack.home}\n`);
+
+        const compiled = compilePipeline(flightsPipeline, params);
+        const interrupt = cancelOnInterrupt(() => process.stderr.write('\ncanceling… (Ctrl-C again to exit at once)\n'));
+        const result = await runPipeline(stack, compiled, {
+          pipelineFile: PIPELINE_FILE,
+          signal: interrupt.signal,
+          onEvent: progressPrinter({ logs: !flags.quiet }),
+        }).finally(() => interrupt.dispose());
+        if (result.status !== 'complete') {
+          process.exitCode = EXIT_FOR_STATUS[result.status];
+          return;
+        }
+        await showVerdict(stack, result, say);
+        await showRegistry(stack, say);
+        await servePrediction(stack, flags.month + 1, say);
+        say(`\nNext: \`npx flywheel runs show ${result.runId}\`, \`npx flywheel models show ${FLIGHTS_MODEL}\`, ` +
+          `\`npx flywheel demo --month ${Math.min(flags.month + 1, 5)}\`, \`npx flywheel serve ${FLIGHTS_MODEL}@champion\`.`);
+      }),
+    );
+}
+
+/** What this run decided: the blessing's reasons and whether `champion` moved. */
+async function showVerdict(stack: Stack, result: RunResult, say: (text: string) => void): Promise<void> {
+  const blessing = result.steps.evaluate?.outputs.blessing;
+  const push = result.steps.push?.executionId;
+  if (!blessing?.digest || push == null) return;
+  const verdict = blessingSchema.parse(JSON.parse((await stack.artifacts.readBytes(blessing.digest)).toString('utf8')));
+  const pushed = (await stack.metadata.getExecution(push)).properties.result as { version?: number; aliasMoved?: boolean } | undefined;
+  say(`\nVerdict: ${verdict.blessed ? 'blessed' : 'not blessed'} — ${verdict.reasons.join('; ')}`);
+  if (pushed?.version !== undefined) say(`  registered as v${pushed.version}; champion ${pushed.aliasMoved ? `moved to v${pushed.version}` : 'not moved'}`);
+}
+
+async function showRegistry(stack: Stack, say: (text: string) => void): Promise<void> {
+  const champion = await stack.registry.findAlias(FLIGHTS_MODEL, 'champion');
+  const versions = await stack.registry.listVersions(FLIGHTS_MODEL);
+  say(`Registry: ${FLIGHTS_MODEL} has ${versions.length} version(s); champion is v${champion?.version ?? '-'}` +
+    (champion ? ` (auc ${champion.metrics.auc?.toFixed(4) ?? '-'})` : ''));
+}
+
+/** Serves the champion over HTTP on a free loopback port and asks it about one real flight. */
+async function servePrediction(stack: Stack, month: number, say: (text: string) => void): Promise<void> {
+  const flight = await withDuckDb(async (db) => {
+    const reader = await db.runAndReadAll(
+      `SELECT distance::DOUBLE AS distance, hour(date)::DOUBLE AS hour, dayofweek(date)::DOUBLE AS dow, origin, destination, delay::DOUBLE AS delay ` +
+        `FROM read_parquet(${quoteLiteral(sampleDataPath('flights-3m.parquet'))}) WHERE month(date) = ${month} AND hour(date) BETWEEN 16 AND 18 LIMIT 1`,
+    );
+    return reader.getRowObjectsJS()[0] as { distance: number; hour: number; dow: number; origin: string; destination: string; delay: number };
+  });
+  const server = await startPredictionServer({ stack, models: [{ name: FLIGHTS_MODEL, ref: 'champion' }] });
+  try {
+    const { delay, ...features } = flight;
+    const body = JSON.stringify({ model: FLIGHTS_MODEL, instances: [features] });
+    say(`\nServing ${FLIGHTS_MODEL}@champion at ${server.url}`);
+    say(`  POST ${server.url}/predict ${body}`);
+    const response = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    say(`  ${response.status} ${await response.text()}`);
+    say(`  (this flight was in fact delayed ${delay} minutes)`);
+  } finally {
+    await server.close();
+  }
+}
+
+function parseMonth(value: string): number {
+  const month = Number(value);
+  if (!Number.isInteger(month) || month < 1 || month > 5) throw new InvalidInputError('--month', `expected 1–5 (the data covers January–June 2001), got ${JSON.stringify(value)}`);
+  return month;
+}
+
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1 || days > 31) throw new InvalidInputError('--days', `expected 1–31, got ${JSON.stringify(value)}`);
+  return days;
+}
