@@ -1,3 +1,4 @@
+import type { Stack } from '../config/stack.js';
 import type { JsonObject } from '../core/json.js';
 import type { AnyComponent, ComponentResult, InputArtifact, OutputArtifact, StepLogger } from '../pipeline/component.js';
 
@@ -10,11 +11,17 @@ export interface StepTask {
   params: JsonObject;
   inputs: Record<string, InputArtifact>;
   outputs: Record<string, OutputArtifact>;
+  /**
+   * Scratch folder of this attempt, removed afterwards. The executor creates it when the
+   * component needs it (a function component on its first read of `workDir`).
+   */
   workDir: string;
   attempt: number;
   /** Folder of the pipeline file: where command components run unless they say otherwise. */
   baseDir: string;
   log: StepLogger;
+  /** Handed to function components (RunContext.stack); remote executors rebuild their own. */
+  stack: Stack;
 }
 
 /**
@@ -26,6 +33,11 @@ export interface Executor {
   readonly name: string;
   /** How many steps may run at once. */
   readonly concurrency: number;
+  /**
+   * Resolves with what the component returned, after its outputs are written (a command
+   * component's properties files are merged into `task.outputs[name].properties`). Rejects
+   * with `signal.reason` once the signal is aborted, after any child process is gone.
+   */
   execute(task: StepTask, signal: AbortSignal): Promise<ComponentResult>;
   close(): Promise<void>;
 }

@@ -49,36 +49,45 @@ export interface RunContext<P, I extends ArtifactSpecs, O extends ArtifactSpecs>
   run: { id: string; step: string; executionId: number };
 }
 
-interface ComponentBase<P, I extends ArtifactSpecs, O extends ArtifactSpecs> {
+interface ComponentBase<P, I extends ArtifactSpecs, O extends ArtifactSpecs, Opt extends keyof I & string, PIn> {
   /** Unique name, e.g. `train-logistic`. */
   readonly name: string;
   /** Bump when behaviour changes: cached results of other versions are not reused. */
   readonly version: string;
   readonly description: string | undefined;
-  readonly params: z.ZodType<P> | undefined;
+  /** Parses what a step passes (`PIn`, defaults may be left out) into what `run` sees (`P`). */
+  readonly params: z.ZodType<P, PIn> | undefined;
   readonly inputs: I;
   readonly outputs: O;
   /** Names of inputs a step may leave unwired. */
-  readonly optionalInputs: readonly (keyof I & string)[];
+  readonly optionalInputs: readonly Opt[];
 }
 
 /** Values a function component returns are stored on its execution and shown in `runs show`. */
 export type ComponentResult = void | Record<string, JsonValue>;
 
-export interface FunctionComponent<P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs>
-  extends ComponentBase<P, I, O> {
+export interface FunctionComponent<
+  P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs,
+  Opt extends keyof I & string = keyof I & string, PIn = unknown,
+> extends ComponentBase<P, I, O, Opt, PIn> {
   readonly kind: 'function';
-  readonly run: (context: RunContext<P, I, O>) => Promise<ComponentResult> | ComponentResult;
+  // Method syntax on purpose: parameters of methods are compared bivariantly, so a component with
+  // specific inputs still fits AnyComponent.
+  run(context: RunContext<P, I, O>): Promise<ComponentResult> | ComponentResult;
 }
 
 /**
  * A component that runs an executable. The command gets the paths of its inputs and outputs and
- * its parameters in a JSON file named by the environment variable FLYWHEEL_STEP (see
- * docs/components.md), and `{{inputs.x}}`, `{{outputs.y}}`, `{{params.z}}`, `{{params}}`
+ * its parameters in a JSON file named by the environment variable FLYWHEEL_STEP (its shape is
+ * `CommandStepSpec`), and `{{inputs.x}}`, `{{outputs.y}}`, `{{params.z}}`, `{{params}}`
  * placeholders in its arguments are replaced. Exit code 0 is success; stdout and stderr are the log.
+ * Properties of an output (row counts…) may be written as a JSON object to that file's
+ * `outputs.<name>.propertiesPath`.
  */
-export interface CommandComponent<P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs>
-  extends ComponentBase<P, I, O> {
+export interface CommandComponent<
+  P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs,
+  Opt extends keyof I & string = keyof I & string, PIn = unknown,
+> extends ComponentBase<P, I, O, Opt, PIn> {
   readonly kind: 'command';
   readonly command: readonly string[];
   /** Resolved against the pipeline file's folder. */
@@ -86,30 +95,38 @@ export interface CommandComponent<P = unknown, I extends ArtifactSpecs = Artifac
   readonly env: Readonly<Record<string, string>>;
 }
 
-export type Component<P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs> =
-  | FunctionComponent<P, I, O>
-  | CommandComponent<P, I, O>;
+export type Component<
+  P = unknown, I extends ArtifactSpecs = ArtifactSpecs, O extends ArtifactSpecs = ArtifactSpecs,
+  Opt extends keyof I & string = keyof I & string, PIn = unknown,
+> = FunctionComponent<P, I, O, Opt, PIn> | CommandComponent<P, I, O, Opt, PIn>;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- variance: any component fits here
-export type AnyComponent = Component<any, ArtifactSpecs, ArtifactSpecs>;
+export type AnyComponent = Component<any, ArtifactSpecs, ArtifactSpecs, string, any>;
 
-interface ComponentOptions<P, I extends ArtifactSpecs, O extends ArtifactSpecs> {
+interface ComponentOptions<P, I extends ArtifactSpecs, O extends ArtifactSpecs, Opt extends keyof I & string, PIn> {
   name: string;
   version: string;
   description?: string;
-  params?: z.ZodType<P>;
+  params?: z.ZodType<P, PIn>;
   inputs?: I;
   outputs?: O;
-  optionalInputs?: (keyof I & string)[];
+  optionalInputs?: Opt[];
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-function base<P, I extends ArtifactSpecs, O extends ArtifactSpecs>(options: ComponentOptions<P, I, O>): ComponentBase<P, I, O> {
+function base<P, I extends ArtifactSpecs, O extends ArtifactSpecs, Opt extends keyof I & string, PIn>(
+  options: ComponentOptions<P, I, O, Opt, PIn>,
+): ComponentBase<P, I, O, Opt, PIn> {
   if (!NAME.test(options.name)) {
     throw new TypeError(`component name ${JSON.stringify(options.name)} must be lowercase letters, digits and dashes, starting with a letter`);
   }
   if (!options.version) throw new TypeError(`component ${options.name}: version must not be empty`);
+  for (const name of options.optionalInputs ?? []) {
+    if (!options.inputs || !Object.hasOwn(options.inputs, name)) {
+      throw new TypeError(`component ${options.name}: optional input ${JSON.stringify(name)} is not one of its inputs`);
+    }
+  }
   return {
     name: options.name,
     version: options.version,
@@ -131,9 +148,12 @@ function base<P, I extends ArtifactSpecs, O extends ArtifactSpecs>(options: Comp
  *     run: async ({ inputs, outputs }) => { … write outputs.report.path … },
  *   });
  */
-export function component<P = Record<string, never>, I extends ArtifactSpecs = EmptySpecs, O extends ArtifactSpecs = EmptySpecs>(
-  options: ComponentOptions<P, I, O> & { run: (context: RunContext<P, I, O>) => Promise<ComponentResult> | ComponentResult },
-): FunctionComponent<P, I, O> {
+export function component<
+  P = Record<string, never>, I extends ArtifactSpecs = EmptySpecs, O extends ArtifactSpecs = EmptySpecs,
+  Opt extends keyof I & string = never, PIn = P,
+>(
+  options: ComponentOptions<P, I, O, Opt, PIn> & { run: (context: RunContext<P, I, O>) => Promise<ComponentResult> | ComponentResult },
+): FunctionComponent<P, I, O, Opt, PIn> {
   return Object.freeze({ ...base(options), kind: 'function' as const, run: options.run });
 }
 
@@ -147,9 +167,12 @@ export function component<P = Record<string, never>, I extends ArtifactSpecs = E
  *     command: ['python3', 'train.py', '--data', '{{inputs.examples}}', '--out', '{{outputs.model}}'],
  *   });
  */
-export function commandComponent<P = Record<string, never>, I extends ArtifactSpecs = EmptySpecs, O extends ArtifactSpecs = EmptySpecs>(
-  options: ComponentOptions<P, I, O> & { command: string[]; cwd?: string; env?: Record<string, string> },
-): CommandComponent<P, I, O> {
+export function commandComponent<
+  P = Record<string, never>, I extends ArtifactSpecs = EmptySpecs, O extends ArtifactSpecs = EmptySpecs,
+  Opt extends keyof I & string = never, PIn = P,
+>(
+  options: ComponentOptions<P, I, O, Opt, PIn> & { command: string[]; cwd?: string; env?: Record<string, string> },
+): CommandComponent<P, I, O, Opt, PIn> {
   if (options.command.length === 0) throw new TypeError(`component ${options.name}: command must not be empty`);
   return Object.freeze({
     ...base(options),

@@ -1,0 +1,202 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Stack } from '../config/stack.js';
+import { errorMessage } from '../core/errors.js';
+import type { JsonObject } from '../core/json.js';
+import type { Artifact, ExecutionInput } from '../metadata/model.js';
+import { cacheKey } from './cache-key.js';
+import type { AnyComponent, ComponentResult, InputArtifact } from './component.js';
+import { OutputNotWrittenError, StepTimeoutError } from './errors.js';
+import type { StepIR } from './ir.js';
+import { jsonProblem } from './params.js';
+import { findCached } from './reuse.js';
+import type { RunEventListener, StepOutcome } from './run-events.js';
+import { StepLog } from './step-log.js';
+import { materializeInputs, prepareOutputs, storeOutputs } from './step-io.js';
+
+/** What every step of one run shares. */
+export interface RunState {
+  readonly stack: Stack;
+  readonly runId: string;
+  readonly steps: readonly StepIR[];
+  readonly components: ReadonlyMap<string, AnyComponent>;
+  readonly index: ReadonlyMap<string, number>;
+  /** Outputs of finished steps, by step index; read by the steps downstream. */
+  readonly outputs: (Record<string, Artifact> | undefined)[];
+  /** The pipeline and pipeline_run contexts. */
+  readonly contextIds: number[];
+  /** `<home>/work/<runId>`: step folders live here while they run. */
+  readonly workRoot: string;
+  /** Where command components run unless they say otherwise. */
+  readonly baseDir: string;
+  readonly signal: AbortSignal;
+  readonly emit: RunEventListener;
+}
+
+/** Runs one step: from the cache when possible, else with retries and timeouts; records it all. */
+export async function runStep(run: RunState, stepIndex: number): Promise<StepOutcome> {
+  const step = run.steps[stepIndex]!;
+  const { metadata, artifacts } = run.stack;
+
+  const inputs: Record<string, { artifact: Artifact; layout: 'file' | 'directory'; fileName: string }> = {};
+  const digests: Record<string, string> = {};
+  const inputEvents: ExecutionInput[] = [];
+  for (const [name, ref] of Object.entries(step.inputs)) {
+    const producer = run.index.get(ref.step)!;
+    const artifact = run.outputs[producer]![ref.output]!;
+    const spec = run.steps[producer]!.outputs[ref.output]!;
+    inputs[name] = { artifact, layout: spec.layout, fileName: spec.fileName };
+    digests[name] = artifact.digest!;
+    inputEvents.push({ name, artifactId: artifact.id });
+  }
+  const key = cacheKey(step, digests);
+  const type = `${step.component.name}@${step.component.version}`;
+
+  if (step.cache) {
+    const hit = await findCached(metadata, artifacts, step, key);
+    if (hit) {
+      const started = await metadata.startExecution({
+        execution: { type, name: step.name, cacheKey: key, properties: { runId: run.runId, cachedFrom: hit.execution.id } },
+        inputs: inputEvents,
+        contextIds: run.contextIds,
+      });
+      await metadata.finishExecution(started.id, {
+        patch: { state: 'cached' },
+        outputs: Object.entries(hit.outputs).map(([name, artifact]) => ({ name, artifactId: artifact.id })),
+      });
+      run.outputs[stepIndex] = hit.outputs;
+      run.emit({ type: 'step-cached', runId: run.runId, step: step.name, executionId: started.id, cachedFrom: hit.execution.id, resumed: false });
+      return { status: 'cached', executionId: started.id, outputs: hit.outputs, attempts: 0 };
+    }
+  }
+
+  const startedAt = Date.now();
+  const execution = await metadata.startExecution({
+    execution: { type, name: step.name, cacheKey: key, startedAt: new Date(startedAt), properties: { runId: run.runId } },
+    inputs: inputEvents,
+    contextIds: run.contextIds,
+  });
+  run.emit({ type: 'step-started', runId: run.runId, step: step.name, executionId: execution.id });
+
+  // Nothing here creates a folder a step does not need (the executor makes the work folder, the
+  // log makes its own on the first line): on file systems with online discard, creating and
+  // removing one empty folder per step costs about a millisecond, far more than the bookkeeping.
+  // Folders are removed with sync calls: a thread-pool round trip costs more than the call.
+  const stepDir = join(run.workRoot, step.name);
+  const log = new StepLog(join(stepDir, 'step.log'), (level, message) => {
+    run.emit({ type: 'step-log', runId: run.runId, step: step.name, level, message });
+  });
+  const finish = async (state: 'complete' | 'failed' | 'canceled', attempts: number, extra: { error?: string; result?: ComponentResult; outputs?: Awaited<ReturnType<typeof storeOutputs>> }) => {
+    const logDigest = await log.store(artifacts).catch(() => undefined);
+    const properties: JsonObject = { runId: run.runId, attempts, durationMs: Date.now() - startedAt };
+    if (logDigest) properties.logDigest = logDigest;
+    if (extra.result) properties.result = extra.result;
+    const { outputs } = await metadata.finishExecution(execution.id, {
+      patch: { state, properties, error: extra.error ?? null, endedAt: new Date() },
+      outputs: extra.outputs ?? [],
+    });
+    return outputs;
+  };
+
+  let localInputs: Record<string, InputArtifact> | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const workDir = join(stepDir, `attempt-${attempt}`);
+    let done: { result: ComponentResult; stored: Awaited<ReturnType<typeof storeOutputs>> } | undefined;
+    let failure: unknown;
+    try {
+      localInputs ??= await materializeInputs(artifacts, inputs, join(stepDir, 'inputs'));
+      const outputs = prepareOutputs(step, join(stepDir, 'outputs'));
+      const result = await attemptOnce(run, step, {
+        runId: run.runId,
+        step: step.name,
+        executionId: execution.id,
+        component: run.components.get(step.name)!,
+        params: step.params,
+        inputs: localInputs,
+        outputs,
+        workDir,
+        attempt,
+        baseDir: run.baseDir,
+        log: log.logger,
+        stack: run.stack,
+      });
+      const problem = result === undefined ? undefined : jsonProblem(result, 'result');
+      if (problem) throw new OutputNotWrittenError(step.name, '(returned value)', problem);
+      done = { result, stored: await storeOutputs(artifacts, step, outputs) };
+    } catch (error) {
+      failure = error;
+    }
+    if (done) {
+      const recorded = await finish('complete', attempt, { result: done.result, outputs: done.stored });
+      const byName: Record<string, Artifact> = {};
+      done.stored.forEach((output, i) => {
+        byName[output.name] = recorded[i]!;
+      });
+      run.outputs[stepIndex] = byName;
+      removeQuietly(stepDir);
+      run.emit({ type: 'step-completed', runId: run.runId, step: step.name, executionId: execution.id, attempts: attempt, durationMs: Date.now() - startedAt });
+      return { status: 'completed', executionId: execution.id, outputs: byName, attempts: attempt };
+    }
+    removeQuietly(workDir);
+    if (run.signal.aborted) return cancel(run, step, execution.id, attempt, finish);
+    const message = errorMessage(failure);
+    if (attempt <= step.retry.times) {
+      const delayMs = Math.min(step.retry.backoffMs * 2 ** (attempt - 1), step.retry.maxBackoffMs);
+      log.write('warn', `attempt ${attempt} failed: ${message}; retrying in ${delayMs} ms`);
+      run.emit({ type: 'step-retrying', runId: run.runId, step: step.name, attempt: attempt + 1, delayMs, error: message });
+      try {
+        await sleep(delayMs, undefined, { signal: run.signal });
+      } catch {
+        return cancel(run, step, execution.id, attempt, finish);
+      }
+      continue;
+    }
+    log.write('warn', `attempt ${attempt} failed: ${message}`);
+    await finish('failed', attempt, { error: message });
+    run.emit({ type: 'step-failed', runId: run.runId, step: step.name, executionId: execution.id, attempts: attempt, error: message });
+    return { status: 'failed', executionId: execution.id, outputs: {}, attempts: attempt, error: message };
+  }
+}
+
+/** Cleanup that must not turn a finished step into a failed one. */
+function removeQuietly(path: string): void {
+  try {
+    // Most steps never create their folder; existsSync answers that without rmSync's thrown ENOENT.
+    if (existsSync(path)) rmSync(path, { recursive: true, force: true });
+  } catch {
+    // Left behind under <home>/work; harmless.
+  }
+}
+
+async function cancel(
+  run: RunState,
+  step: StepIR,
+  executionId: number,
+  attempts: number,
+  finish: (state: 'canceled', attempts: number, extra: { error: string }) => Promise<unknown>,
+): Promise<StepOutcome> {
+  await finish('canceled', attempts, { error: 'canceled' });
+  run.emit({ type: 'step-canceled', runId: run.runId, step: step.name, executionId });
+  return { status: 'canceled', executionId, outputs: {}, attempts, error: 'canceled' };
+}
+
+/**
+ * One attempt under the step's timeout; the executor sees one signal for both timeout and
+ * cancellation (the run's own signal when there is no timeout, which saves a controller per step).
+ */
+async function attemptOnce(run: RunState, step: StepIR, task: Parameters<Stack['executor']['execute']>[0]): Promise<ComponentResult> {
+  run.signal.throwIfAborted();
+  const timeoutMs = step.timeoutMs;
+  if (timeoutMs === null) return run.stack.executor.execute(task, run.signal);
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(run.signal.reason);
+  run.signal.addEventListener('abort', onCancel, { once: true });
+  const timer = setTimeout(() => controller.abort(new StepTimeoutError(step.name, timeoutMs)), timeoutMs);
+  try {
+    return await run.stack.executor.execute(task, controller.signal);
+  } finally {
+    clearTimeout(timer);
+    run.signal.removeEventListener('abort', onCancel);
+  }
+}
