@@ -9,8 +9,10 @@ export async function importDefault(path: string): Promise<unknown> {
   const { tsImport } = await import('tsx/esm/api');
   const module = (await tsImport(resolve(path), import.meta.url)) as { default?: unknown };
   const value = module.default;
-  if (value !== null && typeof value === 'object' && 'default' in value && Object.keys(value).every((k) => k === 'default' || k === '__esModule')) {
-    return (value as { default: unknown }).default;
+  // Compiled to CommonJS, the namespace's default is `module.exports`, marked __esModule, which
+  // holds the real default export beside any named ones.
+  if (typeof value === 'object' && value !== null && Object.getOwnPropertyDescriptor(value, '__esModule')?.value === true) {
+    return (value as { default?: unknown }).default;
   }
   return value;
 }

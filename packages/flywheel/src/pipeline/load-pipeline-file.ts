@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { importDefault } from '../core/import-module.js';
 import { PipelineFileError } from './errors.js';
 import type { AnyPipeline } from './pipeline.js';
 import { isPipeline } from './pipeline.js';
@@ -20,14 +21,7 @@ export async function loadPipelineFile(path: string): Promise<AnyPipeline> {
 
   let value: unknown;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    const namespace = (await tsImport(file, import.meta.url)) as { default?: unknown };
-    value = namespace.default;
-    // A .ts file outside a `"type": "module"` package is compiled to CommonJS: its namespace's
-    // default is then `module.exports`, marked __esModule, which holds the real default export.
-    if (typeof value === 'object' && value !== null && Object.getOwnPropertyDescriptor(value, '__esModule')?.value === true) {
-      value = (value as { default?: unknown }).default;
-    }
+    value = await importDefault(file);
   } catch (error) {
     throw new PipelineFileError(file, `could not be loaded: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
