@@ -1,0 +1,75 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStack } from '../src/config/open-stack.js';
+import { FLIGHTS_MODEL } from '../src/demo/flights-pipeline.js';
+import { runCli, startCli, waitFor } from './cli.js';
+
+// The demo on a small slice of the real flights (first 3 days of January, evaluated on the first
+// 3 days of February), through the real CLI, then served by `flywheel serve`.
+describe('the flights demo, end to end', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-demo-'));
+
+  it('trains, validates, evaluates, registers, promotes and serves a model', async () => {
+    const result = await runCli(['demo', '--days', '3'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    for (const step of ['ingest-train', 'ingest-eval', 'statistics-train', 'statistics-eval', 'infer-schema', 'validate', 'train', 'evaluate', 'push']) {
+      expect(result.stdout).toContain(`✓ ${step}`);
+    }
+    expect(result.stdout).toContain('Verdict: blessed — no champion yet');
+    expect(result.stdout).toContain('registered as v1; champion moved to v1');
+    expect(result.stdout).toMatch(/200 \{"predictions":\[\{"label":[01],"probability":0\.\d+\}\],"model":"flights-delay","version":1\}/);
+
+    const stack = await openStack({ projectDir: dir, env: {} });
+    try {
+      const versions = await stack.registry.listVersions(FLIGHTS_MODEL);
+      expect(versions).toHaveLength(1);
+      expect(await stack.registry.aliases(FLIGHTS_MODEL)).toEqual({ champion: 1 });
+      const champion = versions[0]!;
+      expect(champion.metrics.auc).toBeGreaterThan(0.55);
+      expect(champion.metrics.auc).toBeLessThan(0.75);
+      expect(await stack.artifacts.has(champion.digest)).toBe(true);
+      // Lineage: the model version's artifact comes from the train step, fed by the ingested January data.
+      const lineage = await stack.metadata.lineage({ artifactId: champion.artifactId! }, { direction: 'upstream', depth: 2 });
+      expect(lineage.executions.map((e) => e.name)).toContain('train');
+      expect(lineage.artifacts.map((a) => a.type).sort()).toEqual(['Dataset', 'Model']);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('runs again from the cache without registering a duplicate version', async () => {
+    const result = await runCli(['demo', '--days', '3', '--quiet'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/≡ .* cached/g)).toHaveLength(7);
+    expect(result.stdout).toContain('2 ran, 7 cached');
+    expect(result.stdout).toContain('registered as v1; champion not moved');
+  });
+
+  it('serves the champion with `flywheel serve` until interrupted', async () => {
+    const { child, done } = startCli(['serve', `${FLIGHTS_MODEL}@champion`, '--port', '0'], { cwd: dir });
+    let url = '';
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+    });
+    await waitFor('the server to listen', () => url !== '');
+    expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
+    const response = await fetch(`${url}/predict`, {
+      method: 'POST',
+      body: JSON.stringify({ model: FLIGHTS_MODEL, instances: [{ distance: 1846, hour: 7, dow: 1, origin: 'SFO', destination: 'ORD' }] }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { predictions: { probability: number }[]; version: number };
+    expect(body.version).toBe(1);
+    expect(body.predictions[0]!.probability).toBeGreaterThan(0);
+    expect(body.predictions[0]!.probability).toBeLessThan(1);
+    const bad = await fetch(`${url}/predict`, { method: 'POST', body: JSON.stringify({ model: FLIGHTS_MODEL, instances: [{ distance: 'far' }] }) });
+    expect(bad.status).toBe(400);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  });
+});
