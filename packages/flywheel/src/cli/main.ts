@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, isFlywheelError } from '../core/errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerLineageCommand } from './commands/lineage.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRunCommands(program);
+  registerLineageCommand(program);
   registerModelsCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);
