@@ -38,5 +38,5 @@ export * from './data/index.js';
 export { trainLogisticComponent, trainLogisticRegression } from './train/index.js';
 export { evaluateComponent, scoreDataset, binaryMetrics } from './evaluate/index.js';
 export { pushModelComponent, registerModelFile } from './deploy/index.js';
-export { startPredictionServer } from './serving/index.js';
-export type { PredictionServer, PredictionServerOptions, ModelRef } from './serving/index.js';
+export { batchPredictComponent, predictDataset, predictionLogDir, readPredictionLog, startPredictionServer } from './serving/index.js';
+export type { ModelRef, ModelServingOptions, PredictionLogSink, PredictionRecord, PredictionServer, PredictionServerOptions } from './serving/index.js';

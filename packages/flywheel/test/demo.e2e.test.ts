@@ -20,7 +20,7 @@ describe('the flights demo, end to end', () => {
     }
     expect(result.stdout).toContain('Verdict: blessed — no champion yet');
     expect(result.stdout).toContain('registered as v1; champion moved to v1');
-    expect(result.stdout).toMatch(/200 \{"predictions":\[\{"label":[01],"probability":0\.\d+\}\],"model":"flights-delay","version":1\}/);
+    expect(result.stdout).toMatch(/200 \{"predictions":\[\{"label":[01],"probability":0\.\d+\}\],"model":"flights-delay","version":1,"prediction_id":"[0-9a-f-]{36}"\}/);
 
     const stack = await openStack({ projectDir: dir, env: {} });
     try {

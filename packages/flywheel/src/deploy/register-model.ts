@@ -11,6 +11,8 @@ export interface RegisterModelFileOptions {
   executionId?: number;
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
+  /** The version's description; the model file's doc_string by default. */
+  description?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function registerModelFile(stack: Pick<Stack, 'artifacts' | 'regist
     signature: signatureToJson(description.signature),
     metrics: options.metrics,
     tags: options.tags,
-    description: description.docString || undefined,
+    description: options.description ?? (description.docString || undefined),
   });
   return { version, created: true };
 }

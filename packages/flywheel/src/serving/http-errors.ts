@@ -18,6 +18,13 @@ export class MethodNotAllowedError extends FlywheelError {
   }
 }
 
+/** The request body is in a format the endpoint does not read. */
+export class UnsupportedMediaTypeError extends FlywheelError {
+  constructor(contentType: string, supported: readonly string[]) {
+    super('unsupported_media_type', `content type ${JSON.stringify(contentType)} is not supported`, { hint: `send ${supported.join(' or ')}` });
+  }
+}
+
 /** Body of every error response: OIP v2's `error` message plus what a client needs to rebuild the error. */
 export interface ErrorBody {
   error: string;
@@ -33,6 +40,9 @@ export function httpStatusOf(error: unknown): number {
   if (error instanceof MethodNotAllowedError) return 405;
   if (error instanceof ConflictError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof UnsupportedMediaTypeError) return 415;
+  // A request that met a version in the instant it was unloaded: safe to retry.
+  if (error instanceof FlywheelError && error.code === 'model_retired') return 503;
   return 500;
 }
 

@@ -1,72 +1,53 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStack } from '../config/open-stack.js';
-import type { Stack } from '../config/stack.js';
 import { quoteLiteral, withDuckDb } from '../data/duckdb.js';
 import { writeParquet } from '../data/test-support.js';
-import { registerModelFile } from '../deploy/register-model.js';
 import { scoreDataset } from '../evaluate/score-dataset.js';
-import { FLIGHT_FEATURES, writeFlightsMonth } from '../train/test-support.js';
-import { trainLogisticRegression } from '../train/train-logistic.js';
+import { writeFlightsMonth } from '../train/test-support.js';
 import { startPredictionServer, type PredictionServer } from './prediction-server.js';
+import { call, FLIGHT_ROW, flightTensors, servingFixture } from './test-support.js';
 
-let dir: string;
-let stack: Stack;
+let fixture: Awaited<ReturnType<typeof servingFixture>>;
 let server: PredictionServer;
-let rows: Record<string, unknown>[];
+let rows: (typeof FLIGHT_ROW)[];
 let expected: Float64Array;
+const get = (path: string) => call(server.url, 'GET', path);
+const post = (path: string, body: unknown, headers?: Record<string, string>) => call(server.url, 'POST', path, body, headers);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flywheel-serving-'));
-  stack = await openStack({ projectDir: join(dir, 'project') });
-  const january = join(dir, 'january.parquet');
-  await writeFlightsMonth(january, 1, 10_000);
-  const full = await trainLogisticRegression(january, { ...FLIGHT_FEATURES, topK: 30 });
-  const hourOnly = await trainLogisticRegression(january, { label: 'delayed', numeric: ['hour'] });
-  await writeFile(join(dir, 'full.onnx'), full.onnx);
-  await writeFile(join(dir, 'hour.onnx'), hourOnly.onnx);
-  const v1 = await registerModelFile(stack, { model: 'flights', path: join(dir, 'full.onnx') });
-  await registerModelFile(stack, { model: 'flights', path: join(dir, 'hour.onnx') });
-  await stack.registry.setAlias('flights', 'champion', v1.version.version, { actor: 'test', reason: 'first' });
-
+  fixture = await servingFixture();
+  const { dir } = fixture;
   // Rows as a client would send them, and what the model predicts for them in batch.
   const sample = join(dir, 'sample.parquet');
   await writeFlightsMonth(join(dir, 'february.parquet'), 2, 2_000);
-  await writeParquet(sample, `SELECT distance::DOUBLE AS distance, hour::DOUBLE AS hour, dow::DOUBLE AS dow, origin, destination, delayed
+  await writeParquet(sample, `SELECT distance::DOUBLE AS distance, hour::DOUBLE AS hour, dow::DOUBLE AS dow, origin, destination
     FROM read_parquet(${quoteLiteral(join(dir, 'february.parquet'))}) LIMIT 5`);
-  rows = await withDuckDb(async (db) => (await db.runAndReadAll(`SELECT * EXCLUDE (delayed) FROM read_parquet(${quoteLiteral(sample)})`)).getRowObjectsJS());
-  expected = (await scoreDataset(join(dir, 'full.onnx'), sample)).probabilities;
-
-  server = await startPredictionServer({ stack, models: [{ name: 'flights', ref: 'champion' }, { name: 'flights', ref: '2' }] });
+  rows = (await withDuckDb(async (db) => (await db.runAndReadAll(`SELECT * FROM read_parquet(${quoteLiteral(sample)})`)).getRowObjectsJS())) as typeof rows;
+  expected = (await scoreDataset(fixture.files.full, sample)).probabilities;
+  server = await startPredictionServer({
+    stack: fixture.stack,
+    models: [{ name: 'flights', ref: 'champion' }, { name: 'flights', ref: '2' }, { name: 'tensor', ref: 'champion' }],
+    predictionLog: false,
+    watch: false,
+  });
 });
 afterAll(async () => {
   await server?.close();
-  await stack?.close();
-  await rm(dir, { recursive: true, force: true });
+  await fixture?.dispose();
 });
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
-}
-
-describe('prediction server', () => {
-  it('listens on a free loopback port and reports health', async () => {
+describe('Open Inference Protocol v2', () => {
+  it('answers server metadata, liveness and readiness', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await call('GET', '/v2/health/live')).toMatchObject({ status: 200, body: { live: true } });
-    expect(await call('GET', '/v2/health/ready')).toMatchObject({ status: 200, body: { ready: true } });
-    expect(await call('GET', '/v2/models/flights/ready')).toMatchObject({ status: 200, body: { name: 'flights', version: '1', ready: true } });
-    expect(await call('GET', '/v2/models/flights/versions/2/ready')).toMatchObject({ status: 200, body: { version: '2' } });
+    expect(await get('/v2')).toMatchObject({ status: 200, body: { name: 'flywheel', extensions: [] } });
+    expect(await get('/v2/health/live')).toMatchObject({ status: 200, body: { live: true } });
+    expect(await get('/v2/health/ready')).toMatchObject({ status: 200, body: { ready: true } });
+    expect(await get('/v2/models/flights/ready')).toMatchObject({ status: 200, body: { name: 'flights', version: '1', ready: true } });
+    expect(await get('/v2/models/flights/versions/2/ready')).toMatchObject({ status: 200, body: { version: '2', ready: true } });
   });
 
-  it('describes models in OIP v2 terms', async () => {
-    const { status, body } = await call('GET', '/v2/models/flights');
+  it('describes models with datatypes and -1 for the batch dimension', async () => {
+    const { status, body } = await get('/v2/models/flights');
     expect(status).toBe(200);
     expect(body).toEqual({
       name: 'flights',
@@ -84,16 +65,111 @@ describe('prediction server', () => {
         { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
       ],
     });
-    const v2 = await call('GET', '/v2/models/flights/versions/2');
-    expect(v2.body).toMatchObject({ versions: ['2'], inputs: [{ name: 'hour', datatype: 'FP32', shape: [-1, 1] }] });
+    expect((await get('/v2/models/flights/versions/2')).body).toMatchObject({ inputs: [{ name: 'hour', datatype: 'FP32', shape: [-1, 1] }] });
+    expect((await get('/v2/models/tensor')).body).toMatchObject({ inputs: [{ name: 'float_input', datatype: 'FP32', shape: [-1, 4] }] });
   });
 
+  it('infers as the model does in batch, echoing the id, with the prediction id and version', async () => {
+    const { status, body, headers } = await post('/v2/models/flights/infer', { id: 'req-1', inputs: flightTensors(rows.slice(0, 2)) });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ model_name: 'flights', model_version: '1', id: 'req-1' });
+    const predictionId = (body.parameters as { prediction_id: string }).prediction_id;
+    expect(predictionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(headers.get('x-prediction-id')).toBe(predictionId);
+    expect(headers.get('x-model-version')).toBe('1');
+    const [label, probabilities] = body.outputs as { name: string; datatype: string; shape: number[]; data: number[] }[];
+    expect(label).toMatchObject({ name: 'label', datatype: 'INT64', shape: [2] });
+    expect(probabilities).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [2, 2] });
+    expect(probabilities!.data[1]).toBeCloseTo(expected[0]!, 6);
+    expect(probabilities!.data[3]).toBeCloseTo(expected[1]!, 6);
+  });
+
+  it('takes nested data, a version in the path and an output selection', async () => {
+    const { body } = await post('/v2/models/flights/versions/2/infer', {
+      inputs: [{ name: 'hour', shape: [2, 1], datatype: 'FP32', data: [[7], [19]] }],
+      outputs: [{ name: 'probabilities' }],
+    });
+    expect(body).toMatchObject({ model_version: '2', outputs: [{ name: 'probabilities', shape: [2, 2] }] });
+    expect(body.outputs).toHaveLength(1);
+    expect(body.id).toBe((body.parameters as { prediction_id: string }).prediction_id);
+  });
+
+  it('serves an external model with one tensor input [N, F]', async () => {
+    const { status, body } = await post('/v2/models/tensor/infer', { inputs: [{ name: 'float_input', shape: [2, 4], datatype: 'FP32', data: [1, 1, 1, 1, 0, 0, 0, 1] }] });
+    expect(status).toBe(200);
+    expect(body.outputs).toEqual([{ name: 'variable', datatype: 'FP32', shape: [2, 1], data: [10.5, 4.5] }]);
+  });
+});
+
+describe('KServe v1', () => {
+  it('lists models, reports readiness and predicts instances', async () => {
+    expect(await get('/v1/models')).toMatchObject({ status: 200, body: { models: ['flights', 'tensor'] } });
+    expect(await get('/v1/models/flights')).toMatchObject({ status: 200, body: { name: 'flights', ready: true } });
+    const { status, body } = await post('/v1/models/flights:predict', { instances: rows.slice(0, 3) });
+    expect(status).toBe(200);
+    const predictions = body.predictions as { label: number; probability: number }[];
+    expect(predictions).toHaveLength(3);
+    predictions.forEach((p, i) => expect(p.probability).toBeCloseTo(expected[i]!, 6));
+    expect(body).toMatchObject({ model_name: 'flights', model_version: '1' });
+  });
+
+  it('takes arrays as rows for a tensor model, and columnar inputs', async () => {
+    const rowsForm = await post('/v1/models/tensor:predict', { instances: [[1, 1, 1, 1], [0, 0, 0, 1]] });
+    expect(rowsForm.body.predictions).toEqual([10.5, 4.5]);
+    const columns = await post('/v1/models/flights:predict', { inputs: { distance: [500], hour: [8], dow: [2], origin: ['SFO'], destination: ['LAX'] } });
+    expect(columns.status).toBe(200);
+    expect(columns.body.predictions).toHaveLength(1);
+  });
+});
+
+describe('MLflow scoring', () => {
+  it('answers /ping, /health and /version', async () => {
+    expect((await get('/ping')).status).toBe(200);
+    expect((await get('/health')).status).toBe(200);
+    expect((await get('/version')).text).toBe('0.1.0');
+  });
+
+  it('scores dataframe_split, dataframe_records, instances and inputs', async () => {
+    const columns = Object.keys(FLIGHT_ROW);
+    const split = await post('/invocations', { dataframe_split: { columns, data: rows.slice(0, 2).map((r) => columns.map((c) => r[c as keyof typeof r])) } });
+    expect(split.status).toBe(200);
+    const records = split.body.predictions as { label: number; probabilities: number[] }[];
+    expect(records[1]!.probabilities[1]).toBeCloseTo(expected[1]!, 6);
+    expect(split.body.prediction_id).toBe(split.headers.get('x-prediction-id'));
+    const byRecords = await post('/invocations', { dataframe_records: rows.slice(0, 2) });
+    expect((byRecords.body.predictions as typeof records)[0]!.probabilities[1]).toBeCloseTo(expected[0]!, 6);
+    const instances = await post('/invocations', { instances: rows.slice(0, 1) });
+    expect(instances.body.predictions).toHaveLength(1);
+    const tensor = await post('/invocations?model=tensor', { inputs: { float_input: [[1, 1, 1, 1]] } });
+    expect(tensor.body.predictions).toEqual({ variable: [10.5] });
+    const tensorSplit = await post('/invocations?model=tensor', { dataframe_split: { columns: ['a', 'b', 'c', 'd'], data: [[0, 0, 0, 1]] } });
+    expect(tensorSplit.body.predictions).toEqual([{ variable: 4.5 }]);
+  });
+
+  it('scores CSV with a header row', async () => {
+    const csv = `distance,hour,dow,origin,destination\n${rows.slice(0, 2).map((r) => `${r.distance},${r.hour},${r.dow},"${r.origin}",${r.destination}`).join('\r\n')}\n`;
+    const { status, body } = await call(server.url, 'POST', '/invocations', csv, { 'content-type': 'text/csv' });
+    expect(status).toBe(200);
+    const predictions = body.predictions as { probabilities: number[] }[];
+    expect(predictions[1]!.probabilities[1]).toBeCloseTo(expected[1]!, 6);
+  });
+
+  it('answers errors the way MLflow clients read them', async () => {
+    const both = await post('/invocations', { dataframe_records: rows, instances: rows });
+    expect(both).toMatchObject({ status: 400, body: { error_code: 'BAD_REQUEST', code: 'invalid_input', field: 'body' } });
+    expect(both.body.message).toMatch(/exactly one of dataframe_split, dataframe_records, instances, inputs/);
+    expect(await call(server.url, 'POST', '/invocations', 'x', { 'content-type': 'text/plain' })).toMatchObject({ status: 415, body: { error_code: 'BAD_REQUEST' } });
+    expect((await call(server.url, 'POST', '/invocations', '{}', { 'content-type': 'application/json; charset=latin-1' })).status).toBe(415);
+  });
+});
+
+describe('row-oriented /predict', () => {
   it('predicts rows as the model does in batch', async () => {
-    const { status, body } = await call('POST', '/predict', { model: 'flights', instances: rows });
+    const { status, body, headers } = await post('/predict', { model: 'flights', instances: rows });
     expect(status).toBe(200);
     expect(body).toMatchObject({ model: 'flights', version: 1 });
+    expect(body.prediction_id).toBe(headers.get('x-prediction-id'));
     const predictions = body.predictions as { label: number; probability: number }[];
-    expect(predictions).toHaveLength(rows.length);
     predictions.forEach((p, i) => {
       expect(p.probability).toBeCloseTo(expected[i]!, 6);
       expect(p.label).toBe(p.probability > 0.5 ? 1 : 0);
@@ -101,122 +177,31 @@ describe('prediction server', () => {
   });
 
   it('takes one instance as an object, or a body that is the instance, and a version', async () => {
-    const single = await call('POST', '/predict', { instances: rows[0] });
+    const single = await post('/predict', { model: 'flights', instances: rows[0] });
     expect((single.body.predictions as { probability: number }[])[0]!.probability).toBeCloseTo(expected[0]!, 6);
-    const bare = await call('POST', '/predict', { ...rows[1], model: 'flights' });
+    const bare = await post('/predict', { ...rows[1], model: 'flights' });
     expect((bare.body.predictions as { probability: number }[])[0]!.probability).toBeCloseTo(expected[1]!, 6);
-    const v2 = await call('POST', '/predict', { version: 2, instances: [{ hour: 18 }, { hour: null }] });
+    const v2 = await post('/predict', { model: 'flights', version: 2, instances: [{ hour: 18 }, { hour: null }] });
     expect(v2).toMatchObject({ status: 200, body: { version: 2 } });
-    expect(v2.body.predictions).toHaveLength(2);
   });
 
-  it('treats null as a missing value, as training did', async () => {
-    const { status, body } = await call('POST', '/predict', { instances: [{ distance: null, hour: null, dow: null, origin: null, destination: null }] });
+  it('treats null as a missing value for a model that imputes', async () => {
+    const { status } = await post('/predict', { model: 'flights', instances: [{ distance: null, hour: null, dow: null, origin: null, destination: null }] });
     expect(status).toBe(200);
-    expect((body.predictions as { probability: number }[])[0]!.probability).toBeGreaterThan(0);
   });
+});
 
-  it('answers Open Inference Protocol v2 requests', async () => {
-    const { status, body } = await call('POST', '/v2/models/flights/infer', {
-      id: 'req-1',
-      inputs: [
-        { name: 'distance', shape: [2, 1], datatype: 'FP32', data: [[rows[0]!.distance], [rows[1]!.distance]] },
-        { name: 'hour', shape: [2, 1], datatype: 'FP32', data: [rows[0]!.hour, rows[1]!.hour] },
-        { name: 'dow', shape: [2, 1], datatype: 'FP32', data: [rows[0]!.dow, rows[1]!.dow] },
-        { name: 'origin', shape: [2, 1], datatype: 'BYTES', data: [rows[0]!.origin, rows[1]!.origin] },
-        { name: 'destination', shape: [2, 1], datatype: 'BYTES', data: [rows[0]!.destination, rows[1]!.destination] },
-      ],
-    });
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ model_name: 'flights', model_version: '1', id: 'req-1' });
-    const [label, probabilities] = body.outputs as { name: string; datatype: string; shape: number[]; data: number[] }[];
-    expect(label).toMatchObject({ name: 'label', datatype: 'INT64', shape: [2] });
-    expect(probabilities).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [2, 2] });
-    expect(probabilities!.data[1]).toBeCloseTo(expected[0]!, 6);
-    expect(probabilities!.data[3]).toBeCloseTo(expected[1]!, 6);
-
-    const chosen = await call('POST', '/v2/models/flights/versions/2/infer', {
-      inputs: [{ name: 'hour', shape: [1, 1], datatype: 'FP32', data: [7] }],
-      outputs: [{ name: 'probabilities' }],
-    });
-    expect(chosen.body).toMatchObject({ model_version: '2', outputs: [{ name: 'probabilities', shape: [1, 2] }] });
-  });
-
-  describe('refuses bad requests with a JSON error naming the field, and keeps serving', () => {
-    const expectError = async (method: string, path: string, body: unknown, status: number, error: Record<string, unknown>) => {
-      const response = await call(method, path, body);
-      expect(response.status).toBe(status);
-      expect(response.body).toMatchObject(error);
-      return response;
-    };
-
-    it('unknown models, versions and routes: 404', async () => {
-      await expectError('GET', '/v2/models/nope', undefined, 404, { code: 'not_found', error: 'model "nope" does not exist' });
-      await expectError('POST', '/predict', { model: 'nope', instances: rows }, 404, { code: 'not_found' });
-      await expectError('POST', '/v2/models/flights/versions/3/infer', { inputs: [{ name: 'hour', shape: [1, 1], datatype: 'FP32', data: [1] }] }, 404, {
-        error: 'model version "flights@3" does not exist',
-      });
-      await expectError('GET', '/v1/models', undefined, 404, { code: 'not_found' });
-    });
-
-    it('a missing feature or a value of the wrong type: 400', async () => {
-      const missing = { ...rows[1] };
-      delete missing.origin;
-      await expectError('POST', '/predict', { instances: [rows[0], missing] }, 400, { code: 'invalid_input', field: 'instances[1].origin' });
-      await expectError('POST', '/predict', { instances: [{ ...rows[0], distance: '500' }] }, 400, {
-        field: 'instances[0].distance',
-        error: 'instances[0].distance: expected a number or null, got string "500"',
-      });
-      await expectError('POST', '/predict', { instances: [{ ...rows[0], origin: 7 }] }, 400, { field: 'instances[0].origin' });
-      await expectError('POST', '/predict', { instances: [] }, 400, { field: 'instances' });
-      await expectError('POST', '/predict', { instances: 'all' }, 400, { field: 'instances' });
-    });
-
-    it('malformed JSON and bad OIP requests: 400', async () => {
-      await expectError('POST', '/predict', '{"instances": [', 400, { field: 'body' });
-      await expectError('POST', '/v2/models/flights/infer', { inputs: [] }, 400, { field: 'inputs' });
-      await expectError('POST', '/v2/models/flights/infer', { inputs: [{ name: 'hour', shape: [1], datatype: 'FP8', data: [1] }] }, 400, { field: 'inputs[0].datatype' });
-      await expectError('POST', '/v2/models/flights/versions/2/infer', { inputs: [{ name: 'hour', shape: [1, 1], datatype: 'FP64', data: [1] }] }, 400, {
-        field: 'inputs.hour',
-        error: 'inputs.hour: is float64, flights v2 expects float32 [N, 1]',
-      });
-      await expectError('POST', '/v2/models/flights/versions/2/infer', { inputs: [{ name: 'hour', shape: [2, 1], datatype: 'FP32', data: [1] }] }, 400, { field: 'inputs[0].data' });
-      await expectError('POST', '/v2/models/flights/versions/2/infer', { inputs: [{ name: 'hour', shape: [1, 1], datatype: 'FP32', data: ['x'] }] }, 400, { field: 'inputs[0].data[0]' });
-      await expectError('POST', '/v2/models/flights/infer', { inputs: [{ name: 'hour', shape: [1, 1], datatype: 'FP32', data: [1] }] }, 400, { field: 'inputs.distance' });
-    });
-
-    it('a wrong method: 405 with Allow', async () => {
-      const response = await expectError('GET', '/predict', undefined, 405, { code: 'method_not_allowed' });
-      expect(response.headers.get('allow')).toBe('POST');
-    });
-
-    it('still serves after all of that', async () => {
-      expect((await call('POST', '/predict', { instances: rows })).status).toBe(200);
-    });
-  });
-
-  it('refuses bodies over the limit with 413, declared or streamed', async () => {
-    const small = await startPredictionServer({ stack, models: [{ name: 'flights', ref: 'champion' }], maxBodyBytes: 4096 });
-    try {
-      const big = JSON.stringify({ instances: Array.from({ length: 200 }, () => rows[0]) });
-      const declared = await fetch(`${small.url}/predict`, { method: 'POST', body: big });
-      expect(declared.status).toBe(413);
-      expect(await declared.json()).toMatchObject({ code: 'payload_too_large' });
-      const streamed = await fetch(`${small.url}/predict`, {
-        method: 'POST',
-        body: new Blob([big]).stream(),
-        duplex: 'half',
-      } as RequestInit);
-      expect(streamed.status).toBe(413);
-      const fine = await fetch(`${small.url}/predict`, { method: 'POST', body: JSON.stringify({ instances: rows }) });
-      expect(fine.status).toBe(200);
-    } finally {
-      await small.close();
-    }
-  });
-
-  it('fails to start on a model or version the registry does not have', async () => {
-    await expect(startPredictionServer({ stack, models: [{ name: 'flights', ref: 'challenger' }] })).rejects.toThrow(/challenger/);
-    await expect(startPredictionServer({ stack, models: [{ name: 'nope', ref: 'champion' }] })).rejects.toThrow(/nope/);
+describe('/metrics', () => {
+  it('exposes Prometheus text with requests by code, latency and batch histograms', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await response.text();
+    expect(text).toContain('# TYPE flywheel_requests_total counter');
+    expect(text).toMatch(/flywheel_requests_total\{endpoint="v2_infer",model="flights",version="1",code="200"\} \d+/);
+    expect(text).toMatch(/flywheel_requests_total\{endpoint="mlflow_invocations",model="",version="",code="415"\} 2/);
+    expect(text).toMatch(/flywheel_request_duration_seconds_bucket\{endpoint="v2_infer",model="flights",version="1",le="\+Inf"\} \d+/);
+    expect(text).toMatch(/flywheel_inference_batch_rows_count\{model="flights",version="1"\} \d+/);
+    expect(text).toContain('flywheel_model_version_info{model="flights",ref="champion",version="1"} 1');
+    expect(text).toContain('process_resident_memory_bytes');
   });
 });

@@ -5,13 +5,17 @@ export type JsonScalar = number | string | boolean | null;
 
 /**
  * Builds typed tensor data from JSON values, checking each one against the element type; a bad
- * value is an InvalidInputError naming `fieldOf(index)`. Missing floats may be sent as null
- * (→ NaN, which Flywheel's models impute) and missing strings as null (→ '').
+ * value is an InvalidInputError naming `fieldOf(index)`. When `allowMissing` (the model imputes
+ * this input, as Flywheel's trained models do), a missing float may be sent as null (→ NaN) and a
+ * missing string as null (→ ''); otherwise null is refused.
  */
-export function tensorDataFromJson(type: TensorType, values: readonly unknown[], fieldOf: (index: number) => string): TensorData {
+export function tensorDataFromJson(type: TensorType, values: readonly unknown[], fieldOf: (index: number) => string, allowMissing = true): TensorData {
   const n = values.length;
   const bad = (i: number, expected: string): never => {
     const value = values[i];
+    if (value === null && !allowMissing && (type === 'float32' || type === 'float64' || type === 'string')) {
+      throw new InvalidInputError(fieldOf(i), 'is null, but this model input takes no missing values', 'send a value; only models that impute an input (such as Flywheel\'s trained ones) accept null');
+    }
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
     throw new InvalidInputError(fieldOf(i), `expected ${expected}, got ${got}${typeof value === 'number' || typeof value === 'string' ? ` ${JSON.stringify(value)}` : ''}`);
   };
@@ -22,8 +26,8 @@ export function tensorDataFromJson(type: TensorType, values: readonly unknown[],
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v === 'number') out[i] = v;
-        else if (v === null) out[i] = Number.NaN;
-        else bad(i, 'a number or null');
+        else if (v === null && allowMissing) out[i] = Number.NaN;
+        else bad(i, allowMissing ? 'a number or null' : 'a number');
       }
       return out;
     }
@@ -32,8 +36,8 @@ export function tensorDataFromJson(type: TensorType, values: readonly unknown[],
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v === 'string') out[i] = v;
-        else if (v === null) out[i] = '';
-        else bad(i, 'a string or null');
+        else if (v === null && allowMissing) out[i] = '';
+        else bad(i, allowMissing ? 'a string or null' : 'a string');
       }
       return out;
     }

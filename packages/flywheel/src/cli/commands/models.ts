@@ -1,6 +1,11 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../core/errors.js';
+import { ConflictError, InvalidInputError } from '../../core/errors.js';
+import { registerModelFile } from '../../deploy/register-model.js';
+import { describeOnnxModel, type TensorSpec } from '../../onnx/model-signature.js';
 import { withStack } from '../context.js';
+import { parseModelRef } from './serve.js';
 import { formatTime, printJson, printTable } from '../output.js';
 
 export function registerModelsCommands(program: Command): void {
@@ -72,6 +77,68 @@ export function registerModelsCommands(program: Command): void {
         process.stdout.write(`${name}@${alias}: ${move.fromVersion ?? '(none)'} → ${move.toVersion}\n`);
       }),
     );
+
+  models
+    .command('import <name> <file>')
+    .description('register an ONNX file (e.g. exported by skl2onnx or PyTorch) as the next version of a model')
+    .option('--description <text>', 'description of the version')
+    .option('--tags <k=v...>', 'tags of the version, e.g. --tags source=sklearn team=risk')
+    .option('--alias <alias>', 'also point this alias at the new version (e.g. challenger)')
+    .option('--json', 'print JSON')
+    .action(async (name: string, file: string, options: { description?: string; tags?: string[]; alias?: string; json?: boolean }, command: Command) =>
+      withStack(command, async (stack) => {
+        const path = resolve(file);
+        const info = await stat(path).catch(() => undefined);
+        if (!info?.isFile()) throw new InvalidInputError('file', `${JSON.stringify(file)} is not a file`);
+        // Loading the graph in onnxruntime is the check: a corrupt or truncated file fails here, before anything is stored.
+        const described = await describeOnnxModel(path);
+        const unsupported = described.signature.outputs.find((o) => o.type === 'non-tensor');
+        if (unsupported) {
+          throw new InvalidInputError('file', `output ${unsupported.name} is a map or sequence, which onnxruntime-node cannot return`, 'export probabilities as a tensor (for skl2onnx: options={"zipmap": False})');
+        }
+        const { version, created } = await registerModelFile(stack, { model: name, path, tags: parseTags(options.tags ?? []), description: options.description });
+        if (options.alias) await stack.registry.setAlias(name, options.alias, version.version, { actor: actorName(), reason: `imported from ${path}` });
+        if (options.json) return printJson({ ...version, created, alias: options.alias ?? null });
+        process.stdout.write(created ? `registered ${name} v${version.version} (${version.digest.slice(0, 12)})\n` : `${name} v${version.version} already holds this file (same digest); nothing registered\n`);
+        printSignature('inputs', described.signature.inputs);
+        printSignature('outputs', described.signature.outputs);
+        if (options.alias) process.stdout.write(`${name}@${options.alias} → v${version.version}\n`);
+      }),
+    );
+
+  models
+    .command('download <model>')
+    .description('write the ONNX file of <name>@<alias|version> to a file')
+    .requiredOption('--out <file>', 'where to write the model')
+    .option('--force', 'overwrite an existing file')
+    .action(async (model: string, options: { out: string; force?: boolean }, command: Command) =>
+      withStack(command, async (stack) => {
+        const { name, ref } = parseModelRef(model);
+        const version = await stack.registry.resolve(name, ref);
+        const out = resolve(options.out);
+        if (!options.force && (await stat(out).catch(() => undefined))) throw new ConflictError(`${options.out} already exists`, 'pass --force to overwrite it');
+        await stack.artifacts.fetchFile(version.digest, out);
+        process.stdout.write(`wrote ${name} v${version.version} (${version.digest.slice(0, 12)}) to ${out}\n`);
+      }),
+    );
+}
+
+function actorName(): string {
+  return process.env.USER ?? 'cli';
+}
+
+function parseTags(list: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new InvalidInputError('--tags', `expected key=value, got ${JSON.stringify(item)}`);
+    tags[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return tags;
+}
+
+function printSignature(title: string, specs: readonly TensorSpec[]): void {
+  process.stdout.write(`  ${title}: ${specs.map((s) => `${s.name} ${s.type} [${s.shape.join(', ')}]`).join(', ')}\n`);
 }
 
 function formatAliases(aliases: Record<string, number>): string {

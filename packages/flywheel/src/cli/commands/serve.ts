@@ -2,29 +2,88 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../core/errors.js';
 import type { ModelRef } from '../../serving/model-repository.js';
 import { startPredictionServer } from '../../serving/prediction-server.js';
+import type { ModelServingOptions, ServingLogger } from '../../serving/serving-options.js';
+import { parseStickyKey } from '../../serving/traffic-split.js';
 import { withStack } from '../context.js';
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  canary: string[];
+  sticky: string[];
+  shadow: string[];
+  watch: boolean;
+  watchInterval: number;
+  batching: boolean;
+  maxBatch: number;
+  batchWaitMs: number;
+  predictionLog: boolean;
+  logSample: number;
+  maxBody: number;
+  rejectExtraFields?: boolean;
+  headersTimeout: number;
+  requestTimeout: number;
+}
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve <models...>')
-    .description('serve registered models over HTTP (Open Inference Protocol v2 and row-oriented /predict)')
+    .description('serve registered models over HTTP (Open Inference Protocol v2, KServe v1, MLflow /invocations, /predict)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', integer('--port', 0, 65535), 8080)
+    .option('--canary <[model=]ref:percent>', 'send percent of requests to ref, e.g. challenger:10 (repeatable, one per model)', collect, [])
+    .option('--sticky <[model=]header:name|field:name>', 'route the canary by the hash of a header or feature, e.g. header:x-user-id', collect, [])
+    .option('--shadow <[model=]ref[:percent]>', 'mirror requests to ref off the request path, e.g. challenger (repeatable)', collect, [])
+    .option('--watch-interval <ms>', 'poll the registry for alias moves this often', integer('--watch-interval', 10, 3_600_000), 2000)
+    .option('--no-watch', 'serve the versions resolved at start, ignoring alias moves')
+    .option('--max-batch <rows>', 'most rows joined into one onnxruntime run', integer('--max-batch', 1, 1_000_000), 64)
+    .option('--batch-wait-ms <ms>', 'how long a request may wait for others to join its batch (0: none)', number('--batch-wait-ms', 0, 1000), 0)
+    .option('--no-batching', 'run every request alone')
+    .option('--log-sample <rate>', 'share of requests written to the prediction log, 0–1', number('--log-sample', 0, 1), 1)
+    .option('--no-prediction-log', 'do not log predictions')
+    .option('--max-body <bytes>', 'largest request body (e.g. 10mb, 512kb)', parseBytes, 10 * 1024 * 1024)
+    .option('--reject-extra-fields', 'refuse row fields that are not model inputs (400) instead of ignoring them')
+    .option('--headers-timeout <ms>', 'drop clients that take longer to send their headers', integer('--headers-timeout', 100, 600_000), 10_000)
+    .option('--request-timeout <ms>', 'drop clients that take longer to send a whole request', integer('--request-timeout', 100, 3_600_000), 30_000)
     .addHelpText(
       'after',
       `
-Models are <name>@<alias|version>, e.g. flights-delay@champion or flights-delay@3 (alias champion when omitted).
+Models are <name>@<alias|version>, e.g. flights@champion or flights@3 (alias champion when omitted).
+Several refs of one model: the first answers by default, the others when a request names their version.
 
-Endpoints:
-  GET  /v2/health/live, /v2/health/ready, /v2/models/<name>[/ready]
-  POST /v2/models/<name>[/versions/<v>]/infer     Open Inference Protocol v2
-  POST /predict   {"model": "<name>", "instances": [{"feature": value, …}]}`,
+Examples:
+  flywheel serve flights@champion --canary challenger:10 --sticky header:x-user-id
+  flywheel serve flights@champion --shadow challenger
+  flywheel serve flights@champion churn@2 --port 9000
+
+Endpoints (see docs/serving.md):
+  GET  /v2, /v2/health/live, /v2/health/ready, /v2/models/<m>[/versions/<v>][/ready]
+  POST /v2/models/<m>[/versions/<v>]/infer       Open Inference Protocol v2
+  GET  /v1/models[/<m>]   POST /v1/models/<m>:predict                KServe v1
+  POST /invocations[?model=<m>]   GET /ping, /health, /version        MLflow scoring
+  POST /predict   {"model": "<m>", "instances": [{"feature": value, …}]}
+  GET  /metrics   Prometheus`,
     )
-    .action(async (models: string[], flags: { host: string; port: number }, command: Command) =>
+    .action(async (models: string[], flags: ServeFlags, command: Command) =>
       withStack(command, async (stack) => {
         const refs = models.map(parseModelRef);
-        const server = await startPredictionServer({ stack, models: refs, host: flags.host, port: flags.port });
-        process.stdout.write(`serving ${refs.map((r) => `${r.name}@${r.ref}`).join(', ')} at ${server.url} (Ctrl-C to stop)\n`);
+        const served = servingOptions(refs, flags);
+        const logger = consoleLogger();
+        const server = await startPredictionServer({
+          stack,
+          models: served,
+          host: flags.host,
+          port: flags.port,
+          maxBodyBytes: flags.maxBody,
+          watch: flags.watch ? { intervalMs: flags.watchInterval } : false,
+          batching: flags.batching ? { maxBatchRows: flags.maxBatch, maxWaitMs: flags.batchWaitMs } : false,
+          predictionLog: flags.predictionLog ? { sampleRate: flags.logSample } : false,
+          extraFields: flags.rejectExtraFields ? 'reject' : 'ignore',
+          timeouts: { headersMs: flags.headersTimeout, requestMs: flags.requestTimeout },
+          logger,
+        });
+        const described = server.repository.servedRefs().map((r) => `${r.name}@${r.ref} (v${r.version})`).join(', ');
+        process.stdout.write(`serving ${described} at ${server.url} (Ctrl-C to stop)\n`);
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);
@@ -44,8 +103,96 @@ export function parseModelRef(text: string): ModelRef {
   return { name, ref: ref ?? 'champion' };
 }
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError('--port', `expected 0–65535, got ${JSON.stringify(value)}`);
-  return port;
+/** Applies --canary, --sticky and --shadow (each `[model=]value`) to the served models. */
+export function servingOptions(refs: readonly ModelRef[], flags: Pick<ServeFlags, 'canary' | 'sticky' | 'shadow'>): (ModelRef | ModelServingOptions)[] {
+  const names = [...new Set(refs.map((r) => r.name))];
+  const target = (flag: string, spec: string): { name: string; value: string } => {
+    const eq = spec.indexOf('=');
+    if (eq > 0) {
+      const name = spec.slice(0, eq);
+      if (!names.includes(name)) throw new InvalidInputError(flag, `${name} is not among the served models (${names.join(', ')})`);
+      return { name, value: spec.slice(eq + 1) };
+    }
+    if (names.length > 1) throw new InvalidInputError(flag, `name the model: ${flag} <model>=${spec} (served: ${names.join(', ')})`);
+    return { name: names[0] as string, value: spec };
+  };
+  const options = new Map<string, ModelServingOptions>();
+  const optionsOf = (name: string): ModelServingOptions => {
+    let found = options.get(name);
+    if (!found) {
+      found = { name, ref: refs.find((r) => r.name === name)?.ref ?? 'champion' };
+      options.set(name, found);
+    }
+    return found;
+  };
+  for (const spec of flags.canary) {
+    const { name, value } = target('--canary', spec);
+    const match = /^([^:]+):([0-9.]+)$/.exec(value);
+    const percent = Number(match?.[2]);
+    if (!match || !Number.isFinite(percent) || percent < 0 || percent > 100) throw new InvalidInputError('--canary', `expected <ref>:<percent 0–100>, got ${JSON.stringify(value)}`);
+    optionsOf(name).canary = { challenger: match[1] as string, percent };
+  }
+  for (const spec of flags.sticky) {
+    const { name, value } = target('--sticky', spec);
+    const canary = optionsOf(name).canary;
+    if (!canary) throw new InvalidInputError('--sticky', `${name} has no --canary to make sticky`);
+    canary.stickyKey = parseStickyKey(value, '--sticky');
+  }
+  for (const spec of flags.shadow) {
+    const { name, value } = target('--shadow', spec);
+    const [challenger, percentText] = value.split(':');
+    const percent = percentText === undefined ? 100 : Number(percentText);
+    if (!challenger || !Number.isFinite(percent) || percent < 0 || percent > 100) throw new InvalidInputError('--shadow', `expected <ref>[:<percent 0–100>], got ${JSON.stringify(value)}`);
+    optionsOf(name).shadow = { challenger, percent };
+  }
+  const used = new Set<string>();
+  return refs.map((ref) => {
+    const configured = options.get(ref.name);
+    if (!configured || used.has(ref.name)) return ref;
+    used.add(ref.name);
+    return { ...configured, ref: ref.ref };
+  });
+}
+
+function consoleLogger(): ServingLogger {
+  const line = (level: string, details: Record<string, unknown>, message: string) =>
+    process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(details)}\n`);
+  return {
+    error: (details, message) => line('error', details, message),
+    warn: (details, message) => line('warn', details, message),
+    info: (details, message) => line('info', details, message),
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function number(flag: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidInputError(flag, `expected a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+function integer(flag: string, min: number, max: number): (value: string) => number {
+  const parse = number(flag, min, max);
+  return (value) => {
+    const n = parse(value);
+    if (!Number.isInteger(n)) throw new InvalidInputError(flag, `expected a whole number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** `10mb` → 10485760. */
+function parseBytes(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?b?)$/i.exec(value.trim());
+  const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (!match || unit === undefined) throw new InvalidInputError('--max-body', `expected a size such as 10mb or 512kb, got ${JSON.stringify(value)}`);
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < 1) throw new InvalidInputError('--max-body', 'must be at least 1 byte');
+  return bytes;
 }

@@ -1,0 +1,5 @@
+export { ParquetPredictionLog, predictionLogDir, readPredictionLog } from './parquet-prediction-log.js';
+export type { ReadPredictionLogOptions } from './parquet-prediction-log.js';
+export { PredictionLogger } from './prediction-logger.js';
+export type { LoggedPrediction, PredictionLoggerOptions } from './prediction-logger.js';
+export type { PredictionLogSink, PredictionRecord } from './prediction-log-sink.js';

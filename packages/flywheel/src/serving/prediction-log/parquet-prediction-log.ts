@@ -1,0 +1,164 @@
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { InvalidInputError } from '../../core/errors.js';
+import type { JsonValue } from '../../core/json.js';
+import { quoteLiteral, withDuckDb } from '../../data/duckdb.js';
+import type { PredictionLogSink, PredictionRecord } from './prediction-log-sink.js';
+
+/** The prediction log of a project: `<home>/predictions`. */
+export function predictionLogDir(home: string): string {
+  return join(home, 'predictions');
+}
+
+/** Columns of a segment as DuckDB reads them from the staged NDJSON. */
+const STAGED_COLUMNS = `{prediction_id: 'VARCHAR', row: 'INTEGER', ts: 'BIGINT', model: 'VARCHAR', version: 'INTEGER', arm: 'VARCHAR',
+  endpoint: 'VARCHAR', inputs: 'JSON', outputs: 'JSON', latency_ms: 'DOUBLE'}`;
+
+/** Records serialised between two yields to the event loop, so a large segment never stalls requests. */
+const RECORDS_PER_SLICE = 2000;
+
+/**
+ * The local prediction log: append-only Parquet segments under `dir`, one folder per model and
+ * UTC day (`<dir>/<model>/<YYYY-MM-DD>/<segment>.parquet`). Each write becomes new segments, so
+ * rotation follows the logger's flush size and interval; a segment is written to a temporary
+ * name and renamed, so readers never see half a file. Records are staged as NDJSON and DuckDB
+ * (on its own thread) turns them into Parquet: the server's thread only builds the text.
+ *
+ * Columns: `prediction_id`, `row`, `timestamp` (TIMESTAMP, UTC), `model`, `version`, `arm`,
+ * `endpoint`, `inputs` and `outputs` (JSON by name), `latency_ms`.
+ *
+ * @example
+ *   const sink = new ParquetPredictionLog(predictionLogDir(stack.home));
+ */
+export class ParquetPredictionLog implements PredictionLogSink {
+  private db: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> | undefined;
+  private sequence = 0;
+
+  constructor(readonly dir: string) {}
+
+  async write(records: readonly PredictionRecord[]): Promise<void> {
+    const groups = new Map<string, PredictionRecord[]>();
+    for (const record of records) {
+      const key = join(record.model, record.timestamp.toISOString().slice(0, 10));
+      const group = groups.get(key);
+      if (group) group.push(record);
+      else groups.set(key, [record]);
+    }
+    for (const [folder, group] of groups) await this.writeSegment(join(this.dir, folder), group);
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    if (!db) return;
+    const { instance, connection } = await db;
+    connection.closeSync();
+    instance.closeSync();
+  }
+
+  private open(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+    this.db ??= (async () => {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      // One thread: segments are small, and the server's cores belong to requests.
+      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+      return { instance, connection: await instance.connect() };
+    })();
+    return this.db;
+  }
+
+  private async writeSegment(folder: string, records: readonly PredictionRecord[]): Promise<void> {
+    await mkdir(folder, { recursive: true });
+    const name = `${Date.now()}-${process.pid}-${String(this.sequence++).padStart(6, '0')}`;
+    const lines = join(folder, `.${name}.ndjson.tmp`);
+    const staging = join(folder, `.${name}.parquet.tmp`);
+    try {
+      const parts: string[] = [];
+      for (let from = 0; from < records.length; from += RECORDS_PER_SLICE) {
+        if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+        let text = '';
+        for (const r of records.slice(from, from + RECORDS_PER_SLICE)) {
+          text += `{"prediction_id":${JSON.stringify(r.predictionId)},"row":${r.row},"ts":${r.timestamp.getTime()},"model":${JSON.stringify(r.model)},"version":${r.version},"arm":${JSON.stringify(r.arm)},"endpoint":${JSON.stringify(r.endpoint)},"inputs":${JSON.stringify(r.inputs)},"outputs":${JSON.stringify(r.outputs)},"latency_ms":${Number.isFinite(r.latencyMs) ? r.latencyMs : 0}}\n`;
+        }
+        parts.push(text);
+      }
+      await writeFile(lines, parts);
+      const { connection } = await this.open();
+      await connection.run(`COPY (SELECT prediction_id, "row", epoch_ms(ts) AS timestamp, model, version, arm, endpoint, inputs, outputs, latency_ms
+        FROM read_json(${quoteLiteral(lines)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS}))
+        TO ${quoteLiteral(staging)} (FORMAT parquet, COMPRESSION zstd)`);
+      await rename(staging, join(folder, `${name}.parquet`));
+    } finally {
+      await rm(lines, { force: true });
+      await rm(staging, { force: true });
+    }
+  }
+}
+
+export interface ReadPredictionLogOptions {
+  /** The log folder (see predictionLogDir). */
+  dir: string;
+  model?: string;
+  version?: number;
+  /** Records at or after this time … */
+  since?: Date;
+  /** … and before this one. */
+  until?: Date;
+  limit?: number;
+}
+
+/**
+ * Reads prediction records back (DuckDB over the Parquet segments), oldest first, for monitoring:
+ * drift of inputs, outputs over time, joins with delayed labels by prediction id.
+ *
+ * @example
+ *   const records = await readPredictionLog({ dir: predictionLogDir(stack.home), model: 'flights', since: new Date(Date.now() - 3600_000) });
+ */
+export async function readPredictionLog(options: ReadPredictionLogOptions): Promise<PredictionRecord[]> {
+  if (options.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.model)) {
+    throw new InvalidInputError('model', `${JSON.stringify(options.model)} is not a model name`);
+  }
+  if (!(await hasSegments(options.dir, options.model))) return [];
+  const pattern = join(options.dir, options.model ?? '*', '*', '*.parquet');
+  const where: string[] = [];
+  if (options.model !== undefined) where.push(`model = ${quoteLiteral(options.model)}`);
+  if (options.version !== undefined) where.push(`version = ${Math.trunc(options.version)}`);
+  if (options.since) where.push(`timestamp >= epoch_ms(${options.since.getTime()})`);
+  if (options.until) where.push(`timestamp < epoch_ms(${options.until.getTime()})`);
+  const sql = `SELECT prediction_id, "row", epoch_ms(timestamp) AS ms, model, version, arm, endpoint, inputs::VARCHAR AS inputs, outputs::VARCHAR AS outputs, latency_ms
+    FROM read_parquet(${quoteLiteral(pattern)}, union_by_name = true)
+    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY timestamp, prediction_id, arm, "row"${options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.trunc(options.limit))}` : ''}`;
+  const rows = await withDuckDb(async (db) => (await db.runAndReadAll(sql)).getRowObjectsJS());
+  return rows.map((r) => ({
+    predictionId: String(r.prediction_id),
+    row: Number(r.row),
+    timestamp: new Date(Number(r.ms)),
+    model: String(r.model),
+    version: Number(r.version),
+    arm: String(r.arm),
+    endpoint: String(r.endpoint),
+    inputs: JSON.parse(String(r.inputs)) as Record<string, JsonValue>,
+    outputs: JSON.parse(String(r.outputs)) as Record<string, JsonValue>,
+    latencyMs: Number(r.latency_ms),
+  }));
+}
+
+async function hasSegments(dir: string, model: string | undefined): Promise<boolean> {
+  const models = model === undefined ? await list(dir) : [model];
+  for (const m of models) {
+    for (const day of await list(join(dir, m))) {
+      if ((await list(join(dir, m, day))).some((f) => f.endsWith('.parquet'))) return true;
+    }
+  }
+  return false;
+}
+
+async function list(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
