@@ -76,6 +76,22 @@ describe('ONNX writer', () => {
     expect(described.metadata.purpose).toBe('test');
   });
 
+  it('writes uint8 tensors, as TreeEnsemble (ai.onnx.ml 5) takes its node modes', async () => {
+    const g = new OnnxGraphBuilder('modes');
+    g.input('x', 'uint8', ['N']);
+    g.initializer({ name: 'modes', type: 'uint8', dims: [3], data: Uint8Array.of(0, 6, 255) });
+    g.node('Add', ['x', 'modes'], ['y']);
+    g.output('y', 'uint8', [3]);
+    const ort = await onnxRuntime();
+    const session = await openInferenceSession(encodeOnnxModel({ graph: g.build(), opsets: { '': 17 } }));
+    try {
+      const out = await session.run({ x: new ort.Tensor('uint8', Uint8Array.of(1, 1, 0), [3]) });
+      expect(Array.from(out.y!.data as Uint8Array)).toEqual([1, 7, 255]);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('refuses bytes that are not a model', async () => {
     expect(() => readOnnxHeader(new TextEncoder().encode('hello, world'))).toThrow(InvalidInputError);
     const path = join(dir, 'not-a-model.onnx');

@@ -13,6 +13,7 @@ export type OnnxTensor =
   | { name: string; type: 'double'; dims: readonly number[]; data: Float64Array }
   | { name: string; type: 'int32'; dims: readonly number[]; data: Int32Array }
   | { name: string; type: 'int64'; dims: readonly number[]; data: BigInt64Array }
+  | { name: string; type: 'uint8'; dims: readonly number[]; data: Uint8Array }
   | { name: string; type: 'string'; dims: readonly number[]; data: readonly string[] };
 
 export type OnnxAttribute =

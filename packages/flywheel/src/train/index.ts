@@ -12,3 +12,5 @@ export { learnCategories, learnStandardisation } from './preprocessing.js';
 export type { CategoricalFeature, NumericFeature, Preprocessing } from './preprocessing.js';
 export { minimizeLbfgs } from './lbfgs.js';
 export type { LbfgsOptions, LbfgsResult, Objective } from './lbfgs.js';
+export { trainGbdt, trainGbdtComponent, trainGbdtParams, fitGbdt, predictGbdt, exportGbdtOnnx, readGbdtColumns } from './gbdt/index.js';
+export type { FitGbdtOptions, FitGbdtResult, GbdtDataset, GbdtModel, TrainGbdtOptions, TrainGbdtParams, TrainedGbdt } from './gbdt/index.js';

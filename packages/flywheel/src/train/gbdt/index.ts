@@ -1,0 +1,11 @@
+export { trainGbdt, trainGbdtParams } from './train-gbdt.js';
+export type { TrainGbdtOptions, TrainGbdtParams, TrainedGbdt } from './train-gbdt.js';
+export { trainGbdtComponent } from './train-gbdt-component.js';
+export { fitGbdt, predictGbdt, predictRaw } from './fit-gbdt.js';
+export type { EarlyStopping, FitGbdtOptions, FitGbdtResult, GbdtDataset, GbdtFeatures, GbdtModel } from './fit-gbdt.js';
+export { exportGbdtOnnx, GBDT_METADATA_KEY, GBDT_OPSETS, GBDT_OUTPUTS } from './gbdt-onnx.js';
+export { categoryCodeSql, readGbdtColumns } from './gbdt-columns.js';
+export type { CategoryList } from './gbdt-columns.js';
+export type { CategoricalBins, FeatureBins, NumericBins } from './binning.js';
+export type { GbdtTask } from './losses.js';
+export type { GbdtTree } from './tree.js';
