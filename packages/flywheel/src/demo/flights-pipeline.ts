@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { ingestComponent, sampleDataPath, schemaComponent, statisticsComponent, validateComponent } from '../data/index.js';
 import { pushModelComponent } from '../deploy/push-model-component.js';
+import { resolveBaselineComponent } from '../evaluate/baseline.js';
 import { evaluateComponent } from '../evaluate/evaluate-component.js';
 import { pipeline } from '../pipeline/pipeline.js';
+import { trainGbdtComponent } from '../train/gbdt/train-gbdt-component.js';
 import { trainLogisticComponent } from '../train/train-logistic-component.js';
 
 /** The registered model the demo trains and promotes. */
@@ -18,6 +20,8 @@ export const flightsParams = z.strictObject({
   days: z.number().int().min(1).max(31).optional(),
   /** The flights file; the 3M-row file shipped with vega-datasets by default. */
   source: z.string().optional(),
+  /** Gradient-boosted trees, or the simpler logistic regression. */
+  trainer: z.enum(['gbdt', 'logistic']).default('gbdt'),
 });
 
 /** One month of flights with the label and the time features the model uses. */
@@ -31,12 +35,13 @@ export function monthQuery(month: number, days?: number): string {
 
 /**
  * The continuous-training loop on real flights: ingest a month and the next one, profile and
- * validate, train, evaluate against the current champion on the next month, register the model
+ * validate, train (gradient-boosted trees by default), evaluate against the current champion on
+ * the next month, register the model
  * and move `champion` only if it is better.
  */
 export const flightsPipeline = pipeline(
   { name: 'flights-delay', description: 'predict flight delays (> 15 min) month by month', params: flightsParams },
-  (p, { month, days, source }) => {
+  (p, { month, days, source, trainer }) => {
     const file = source ?? sampleDataPath('flights-3m.parquet');
     const train = p.step(ingestComponent, { name: 'ingest-train', params: { source: file, query: monthQuery(month, days) } });
     const next = p.step(ingestComponent, { name: 'ingest-eval', params: { source: file, query: monthQuery(month + 1, days) } });
@@ -46,26 +51,24 @@ export const flightsPipeline = pipeline(
     const validation = p.step(validateComponent, {
       inputs: { statistics: nextStats.outputs.statistics, schema: schema.outputs.schema },
     });
-    const model = p
-      .step(trainLogisticComponent, {
-        name: 'train',
-        inputs: { examples: train.outputs.examples },
-        params: { label: FLIGHTS_LABEL, numeric: FLIGHTS_NUMERIC, categorical: FLIGHTS_CATEGORICAL },
-      })
-      .after(validation);
-    // The champion is read from the registry, not wired as an input, so these two steps must
-    // run every time: a cached verdict could compare against a champion that has since moved.
-    const evaluation = p
-      .step(evaluateComponent, {
-        inputs: { model: model.outputs.model, examples: next.outputs.examples },
-        params: { label: FLIGHTS_LABEL, baseline: { model: FLIGHTS_MODEL, alias: 'champion' } },
-      })
-      .cache(false);
+    const features = { label: FLIGHTS_LABEL, numeric: FLIGHTS_NUMERIC, categorical: FLIGHTS_CATEGORICAL };
+    const inputs = { examples: train.outputs.examples };
+    const model = (
+      trainer === 'gbdt'
+        ? p.step(trainGbdtComponent, { name: 'train', inputs, params: { ...features, task: 'classification', seed: 2001 } })
+        : p.step(trainLogisticComponent, { name: 'train', inputs, params: features })
+    ).after(validation);
+    // The champion is looked up on every run; the evaluation is reused while it stays the same model.
+    const champion = p.step(resolveBaselineComponent, { name: 'champion', params: { model: FLIGHTS_MODEL, alias: 'champion' } });
+    const evaluation = p.step(evaluateComponent, {
+      inputs: { model: model.outputs.model, examples: next.outputs.examples, baseline: champion.outputs.baseline },
+      params: { label: FLIGHTS_LABEL },
+    });
     p.step(pushModelComponent, {
       name: 'push',
       inputs: { model: model.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing },
       params: { model: FLIGHTS_MODEL },
-    }).cache(false);
+    });
   },
 );
 

@@ -11,7 +11,11 @@ import type { ModelVersion } from '../registry/model.js';
  * @example
  *   const path = await localModelFile(stack.artifacts, await stack.registry.resolve('flights', 'champion'), workDir);
  */
-export async function localModelFile(artifacts: ArtifactStore, version: ModelVersion, scratchDir: string): Promise<string> {
+export async function localModelFile(
+  artifacts: ArtifactStore,
+  version: Pick<ModelVersion, 'modelName' | 'version' | 'digest'>,
+  scratchDir: string,
+): Promise<string> {
   const inPlace = await artifacts.localPath(version.digest);
   if (inPlace) return inPlace;
   const destination = join(scratchDir, `${version.modelName}-v${version.version}-${version.digest.slice(0, 12)}.onnx`);

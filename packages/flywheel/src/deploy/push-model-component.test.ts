@@ -1,82 +1,89 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStack } from '../config/open-stack.js';
 import type { Stack } from '../config/stack.js';
-import type { Artifact } from '../metadata/model.js';
+import type { JsonObject } from '../core/json.js';
+import { ingestComponent } from '../data/ingest.js';
+import { resolveBaselineComponent } from '../evaluate/baseline.js';
 import { evaluateComponent } from '../evaluate/evaluate-component.js';
+import type { Artifact } from '../metadata/model.js';
+import { compilePipeline } from '../pipeline/ir.js';
+import { pipeline } from '../pipeline/pipeline.js';
+import { runPipeline } from '../pipeline/runner.js';
 import { FLIGHT_FEATURES, writeFlightsMonth } from '../train/test-support.js';
 import { trainLogisticComponent } from '../train/train-logistic-component.js';
 import { pushModelComponent } from './push-model-component.js';
-import { importArtifact, runRecordedStep } from './test-support.js';
 
 let dir: string;
 let stack: Stack;
-let january: Artifact;
-let february: Artifact;
-let step = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flywheel-push-'));
-  stack = await openStack({ projectDir: join(dir, 'project') });
+  stack = await openStack({ projectDir: join(dir, 'project'), env: {} });
   await writeFlightsMonth(join(dir, 'january.parquet'), 1, 30_000);
   await writeFlightsMonth(join(dir, 'february.parquet'), 2, 20_000);
-  january = await importArtifact(stack, 'Dataset', join(dir, 'january.parquet'));
-  february = await importArtifact(stack, 'Dataset', join(dir, 'february.parquet'));
 });
 afterAll(async () => {
   await stack?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-const scratch = () => join(dir, 'steps', String(++step));
+const features = z.object({ numeric: z.array(z.string()), categorical: z.array(z.string()) });
 
-/** train → evaluate against the champion → push, as one pipeline run would. */
-async function trainEvaluatePush(runId: string, features: { numeric: string[]; categorical: string[] }) {
-  const train = await runRecordedStep(stack, trainLogisticComponent, {
-    runId, dir: scratch(), inputs: { examples: january }, params: { label: FLIGHT_FEATURES.label, ...features },
+/** train on January → resolve the champion → evaluate both on February → push, through the real runner. */
+const trainEvaluatePush = pipeline({ name: 'push-test', params: features }, (p, { numeric, categorical }) => {
+  const january = p.step(ingestComponent, { name: 'january', params: { source: join(dir, 'january.parquet') } });
+  const february = p.step(ingestComponent, { name: 'february', params: { source: join(dir, 'february.parquet') } });
+  const model = p.step(trainLogisticComponent, { name: 'train', inputs: { examples: january.outputs.examples }, params: { label: FLIGHT_FEATURES.label, numeric, categorical } });
+  const champion = p.step(resolveBaselineComponent, { name: 'champion', params: { model: 'flights' } });
+  const evaluation = p.step(evaluateComponent, {
+    inputs: { model: model.outputs.model, examples: february.outputs.examples, baseline: champion.outputs.baseline },
   });
-  const evaluation = await runRecordedStep(stack, evaluateComponent, {
-    runId, dir: scratch(), inputs: { model: train.outputs.model, examples: february }, params: { baseline: { model: 'flights' } },
+  p.step(pushModelComponent, {
+    name: 'push',
+    params: { model: 'flights' },
+    inputs: { model: model.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing },
   });
-  const push = await runRecordedStep(stack, pushModelComponent, {
-    runId, dir: scratch(), params: { model: 'flights' },
-    inputs: { model: train.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing },
-  });
-  return { train, evaluation, push };
+});
+
+async function run(runId: string, params: z.infer<typeof features>) {
+  const result = await runPipeline(stack, compilePipeline(trainEvaluatePush, params), { runId });
+  expect(result.error).toBeUndefined();
+  const step = (name: string) => result.steps[name]!;
+  const pushed = (await stack.metadata.getExecution(step('push').executionId!)).properties.result as JsonObject;
+  return { result, step, pushed, blessing: await json(step('evaluate').outputs.blessing!), metrics: await json(step('evaluate').outputs.metrics!) };
 }
 
-async function blessingOf(artifact: Artifact): Promise<Record<string, unknown>> {
+async function json(artifact: Artifact): Promise<Record<string, unknown>> {
   return JSON.parse((await stack.artifacts.readBytes(artifact.digest as string)).toString('utf8')) as Record<string, unknown>;
 }
 
-describe('train → evaluate → push with the registry', () => {
-  let first: Awaited<ReturnType<typeof trainEvaluatePush>>;
+describe('train → evaluate against the champion → push, with the registry', () => {
+  let first: Awaited<ReturnType<typeof run>>;
 
   it('registers the first model and makes it champion: no champion yet', async () => {
-    first = await trainEvaluatePush('run-1', { numeric: ['dow'], categorical: ['origin'] });
-    expect(first.train.outputs.model.properties).toMatchObject({
+    first = await run('run-1', { numeric: ['dow'], categorical: ['origin'] });
+    const model = first.step('train').outputs.model!;
+    expect(model.properties).toMatchObject({
       featureSpec: { label: 'delayed', trainingRows: 30_000, features: [{ name: 'dow', kind: 'numeric' }, { name: 'origin', kind: 'categorical' }] },
       converged: true,
     });
-    expect(first.train.outputs.model.properties.iterations).toBeGreaterThan(0);
+    expect(first.blessing).toMatchObject({ blessed: true, metric: 'auc', baseline: null });
+    expect((first.blessing.reasons as string[])[0]).toMatch(/^no champion yet/);
+    expect(first.metrics).toMatchObject({ rowCount: 20_000 });
+    expect(first.metrics.auc as number).toBeGreaterThan(0.5);
 
-    const blessing = await blessingOf(first.evaluation.outputs.blessing);
-    expect(blessing).toMatchObject({ blessed: true, metric: 'auc', baseline: null });
-    expect((blessing.reasons as string[])[0]).toMatch(/^no champion yet/);
-    const metrics = JSON.parse((await stack.artifacts.readBytes(first.evaluation.outputs.metrics.digest as string)).toString('utf8')) as Record<string, number>;
-    expect(metrics).toMatchObject({ rowCount: 20_000 });
-    expect(metrics.auc).toBeGreaterThan(0.5);
-
-    expect(first.push.result).toEqual({ model: 'flights', version: 1, created: true, alias: 'champion', aliasMoved: true });
+    expect(first.pushed).toEqual({ model: 'flights', version: 1, created: true, alias: 'champion', aliasMoved: true });
     const version = await stack.registry.resolve('flights', 'champion');
     expect(version).toMatchObject({
       version: 1,
-      digest: first.train.outputs.model.digest,
-      artifactId: first.train.outputs.model.id,
-      executionId: first.train.executionId,
-      metrics: { auc: metrics.auc, rowCount: 20_000 },
+      digest: model.digest,
+      artifactId: model.id,
+      executionId: first.step('train').executionId,
+      metrics: { auc: first.metrics.auc, rowCount: 20_000 },
       tags: { run: 'run-1' },
     });
     expect(version.signature).toMatchObject({
@@ -88,42 +95,37 @@ describe('train → evaluate → push with the registry', () => {
     expect(move?.reason).toMatch(/^no champion yet/);
   });
 
-  it('does not register the same model twice', async () => {
-    const again = await runRecordedStep(stack, pushModelComponent, {
-      runId: 'run-2', dir: scratch(), params: { model: 'flights' },
-      inputs: { model: first.train.outputs.model, metrics: first.evaluation.outputs.metrics, blessing: first.evaluation.outputs.blessing },
-    });
-    expect(again.result).toMatchObject({ version: 1, created: false, aliasMoved: false });
+  it('run again, the model is the champion itself: not blessed, not registered twice', async () => {
+    const again = await run('run-2', { numeric: ['dow'], categorical: ['origin'] });
+    expect(again.result.steps.train!.status).toBe('cached');
+    expect(again.result.steps.champion!.status).toBe('completed');
+    expect(again.blessing).toMatchObject({ blessed: false, baseline: { version: 1 } });
+    expect((again.blessing.reasons as string[])[0]).toMatch(/itself/);
+    expect(again.pushed).toMatchObject({ version: 1, created: false, aliasMoved: false });
     expect(await stack.registry.listVersions('flights')).toHaveLength(1);
   });
 
+  it('reuses the evaluation while the champion stays the same model', async () => {
+    const third = await run('run-3', { numeric: ['dow'], categorical: ['origin'] });
+    expect(third.result.steps.evaluate!.status).toBe('cached');
+    expect(third.result.steps.push!.status).toBe('completed');
+  });
+
   it('moves the champion to a better model, compared on the same data', async () => {
-    const better = await trainEvaluatePush('run-3', { numeric: ['distance', 'hour'], categorical: [] });
-    const blessing = await blessingOf(better.evaluation.outputs.blessing);
-    expect(blessing).toMatchObject({ blessed: true, baseline: { model: 'flights', alias: 'champion', version: 1 } });
-    expect(blessing.candidate as number).toBeGreaterThan((blessing.baseline as { value: number }).value);
-    expect(better.push.result).toMatchObject({ version: 2, created: true, aliasMoved: true });
+    const better = await run('run-4', { numeric: ['distance', 'hour'], categorical: [] });
+    expect(better.blessing).toMatchObject({ blessed: true, baseline: { model: 'flights', alias: 'champion', version: 1 } });
+    expect(better.blessing.candidate as number).toBeGreaterThan((better.blessing.baseline as { value: number }).value);
+    expect(better.pushed).toMatchObject({ version: 2, created: true, aliasMoved: true });
     expect((await stack.registry.resolve('flights', 'champion')).version).toBe(2);
     const moves = await stack.registry.aliasHistory('flights', 'champion');
-    expect(moves.find((m) => m.toVersion === 2)).toMatchObject({ fromVersion: 1, actor: 'pipeline run-3' });
+    expect(moves.find((m) => m.toVersion === 2)).toMatchObject({ fromVersion: 1, actor: 'pipeline run-4' });
   });
 
   it('registers a worse model without moving the champion', async () => {
-    const worse = await trainEvaluatePush('run-4', { numeric: ['hour'], categorical: [] });
-    const blessing = await blessingOf(worse.evaluation.outputs.blessing);
-    expect(blessing).toMatchObject({ blessed: false, baseline: { version: 2 } });
-    expect((blessing.reasons as string[])[0]).toMatch(/does not beat champion v2/);
-    expect(worse.push.result).toMatchObject({ version: 3, created: true, aliasMoved: false });
+    const worse = await run('run-5', { numeric: ['hour'], categorical: [] });
+    expect(worse.blessing).toMatchObject({ blessed: false, baseline: { version: 2 } });
+    expect((worse.blessing.reasons as string[])[0]).toMatch(/does not beat champion v2/);
+    expect(worse.pushed).toMatchObject({ version: 3, created: true, aliasMoved: false });
     expect((await stack.registry.resolve('flights', 'champion')).version).toBe(2);
-  });
-
-  it('does not bless the champion against itself', async () => {
-    const champion = await stack.registry.resolve('flights', 'champion');
-    const [model] = await stack.metadata.findArtifacts({ ids: [champion.artifactId as number] });
-    const evaluation = await runRecordedStep(stack, evaluateComponent, {
-      runId: 'run-5', dir: scratch(), inputs: { model: model as Artifact, examples: february }, params: { baseline: { model: 'flights' } },
-    });
-    expect(evaluation.result).toMatchObject({ blessed: false, baselineVersion: 2 });
-    expect(((await blessingOf(evaluation.outputs.blessing)).reasons as string[])[0]).toMatch(/itself/);
   });
 });

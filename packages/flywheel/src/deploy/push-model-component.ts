@@ -31,6 +31,8 @@ export const pushModelComponent = component({
   description: 'Registers a model version and moves an alias to it when blessed',
   params: pushModelParams,
   inputs: { model: Model, metrics: Metrics, blessing: Blessing },
+  // Moves aliases in the registry: the effect must happen on every run.
+  cacheable: false,
   run: async ({ params, inputs, stack, run, log }) => {
     const blessing = await readJson(inputs.blessing.path, 'blessing', blessingSchema);
     const metrics = numericEntries(await readJson(inputs.metrics.path, 'metrics', z.record(z.string(), z.unknown())));

@@ -1,11 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InvalidInputError, errorMessage, isFlywheelError } from '../core/errors.js';
-import { findAliasedVersion, localModelFile } from '../deploy/model-version-file.js';
+import { localModelFile } from '../deploy/model-version-file.js';
 import { readOnnxHeader } from '../onnx/onnx-model.js';
 import { Blessing, Dataset, Metrics, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
 import { readFeatureSpec } from '../train/feature-spec.js';
+import { Baseline, readBaselineFile } from './baseline.js';
 import { binaryMetrics, metricsToJson, type BinaryMetrics } from './binary-metrics.js';
 import { blessingToJson, decideBlessing, type BlessingInput } from './blessing.js';
 import { scoreDataset } from './score-dataset.js';
@@ -13,8 +14,6 @@ import { scoreDataset } from './score-dataset.js';
 export const evaluateParams = z.object({
   /** 0/1 column of the evaluation data; by default the label the model was trained on. */
   label: z.string().min(1).optional(),
-  /** Registered model whose aliased version the candidate must beat, on the same data. */
-  baseline: z.object({ model: z.string().min(1), alias: z.string().min(1).default('champion') }).optional(),
   /** Deciding metric: `auc` and `accuracy` are better higher, `logLoss` lower. */
   metric: z.enum(['auc', 'accuracy', 'logLoss']).default('auc'),
   /** The candidate must beat the baseline by more than this. */
@@ -24,22 +23,23 @@ export const evaluateParams = z.object({
 export type EvaluateParams = z.infer<typeof evaluateParams>;
 
 /**
- * Scores a candidate model on evaluation data, and the registry's baseline version (the alias
- * `champion` of `baseline.model` by default) on the same data, and blesses the candidate when its
- * metric is defined and beats the baseline's. Writes the candidate's metrics and the blessing.
+ * Scores a candidate model on evaluation data and, when a baseline is wired (the output of
+ * resolveBaselineComponent), the baseline version on the same data; blesses the candidate when
+ * its metric is defined and beats the baseline's. Writes the candidate's metrics and the blessing.
  *
  * @example
+ *   const champion = p.step(resolveBaselineComponent, { params: { model: 'flights' } });
  *   p.step(evaluateComponent, {
- *     inputs: { model: train.outputs.model, examples: february.outputs.examples },
- *     params: { baseline: { model: 'flights' } },
+ *     inputs: { model: train.outputs.model, examples: february.outputs.examples, baseline: champion.outputs.baseline },
  *   });
  */
 export const evaluateComponent = component({
   name: 'evaluate',
-  version: '1',
+  version: '2',
   description: 'Binary classification metrics (AUC, log loss, accuracy) and a blessing against the champion',
   params: evaluateParams,
-  inputs: { model: Model, examples: Dataset },
+  inputs: { model: Model, examples: Dataset, baseline: Baseline },
+  optionalInputs: ['baseline'],
   outputs: { metrics: Metrics, blessing: Blessing },
   run: async ({ params, inputs, outputs, stack, log, workDir, signal }) => {
     const spec = readFeatureSpec(readOnnxHeader(await readFile(inputs.model.path)).metadata);
@@ -50,9 +50,9 @@ export const evaluateComponent = component({
     log.info(`candidate: ${summary(candidate)}`);
 
     let baseline: BlessingInput['baseline'];
-    if (params.baseline) {
-      const { model, alias } = params.baseline;
-      const version = await findAliasedVersion(stack.registry, model, alias);
+    if (inputs.baseline) {
+      const { model, alias, version: number, digest } = await readBaselineFile(inputs.baseline.path);
+      const version = number === null || digest === null ? undefined : { modelName: model, version: number, digest };
       if (!version) {
         baseline = { model, alias, found: false };
       } else if (version.digest === inputs.model.digest) {
@@ -67,7 +67,7 @@ export const evaluateComponent = component({
           throw new InvalidInputError(
             'baseline',
             `${model} ${alias} (v${version.version}) cannot be scored on this data: ${errorMessage(error)}`,
-            'evaluate without params.baseline to replace a champion that needs other inputs',
+            'evaluate without a baseline input to replace a champion that needs other inputs',
           );
         }
         log.info(`${alias} v${version.version}: ${summary(metrics)}`);

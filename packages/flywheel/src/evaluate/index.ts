@@ -6,3 +6,5 @@ export { BLESSING_METRICS, blessingSchema, decideBlessing } from './blessing.js'
 export type { BaselineResult, Blessing, BlessingInput, BlessingMetric } from './blessing.js';
 export { evaluateComponent, evaluateParams } from './evaluate-component.js';
 export type { EvaluateParams } from './evaluate-component.js';
+export { Baseline, BASELINE_FORMAT, readBaselineFile, resolveBaselineComponent } from './baseline.js';
+export type { BaselineRef } from './baseline.js';

@@ -61,6 +61,11 @@ interface ComponentBase<P, I extends ArtifactSpecs, O extends ArtifactSpecs, Opt
   readonly outputs: O;
   /** Names of inputs a step may leave unwired. */
   readonly optionalInputs: readonly Opt[];
+  /**
+   * Whether a step's result may be reused from an earlier identical execution (true by default).
+   * False for components whose result depends on state outside their inputs, such as the registry.
+   */
+  readonly cacheable: boolean;
 }
 
 /** Values a function component returns are stored on its execution and shown in `runs show`. */
@@ -111,6 +116,8 @@ interface ComponentOptions<P, I extends ArtifactSpecs, O extends ArtifactSpecs, 
   inputs?: I;
   outputs?: O;
   optionalInputs?: Opt[];
+  /** False when the result depends on state outside the inputs (the registry, the clock): never cached. */
+  cacheable?: boolean;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -135,6 +142,7 @@ function base<P, I extends ArtifactSpecs, O extends ArtifactSpecs, Opt extends k
     inputs: (options.inputs ?? {}) as I,
     outputs: (options.outputs ?? {}) as O,
     optionalInputs: options.optionalInputs ?? [],
+    cacheable: options.cacheable ?? true,
   };
 }
 

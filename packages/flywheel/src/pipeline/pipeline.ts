@@ -34,7 +34,10 @@ export interface StepHandle<O extends ArtifactSpecs = ArtifactSpecs> {
   retry(times: number, options?: RetryOptions): this;
   /** Fails an attempt (and aborts its signal) after `ms` milliseconds. */
   timeout(ms: number): this;
-  /** `cache(false)` always runs the step, even when an earlier identical execution exists. */
+  /**
+   * `cache(false)` always runs the step, even when an earlier identical execution exists. Steps of
+   * components declared `cacheable: false` start uncached.
+   */
   cache(enabled: boolean): this;
   /** Runs this step only after the given steps completed, without wiring their outputs. */
   after(...steps: StepHandle[]): this;
@@ -155,7 +158,7 @@ class Step implements StepHandle {
       owner, name, component, params, inputs, after: [],
       retry: { times: 0, backoffMs: DEFAULT_BACKOFF_MS, maxBackoffMs: DEFAULT_MAX_BACKOFF_MS },
       timeoutMs: null,
-      cache: true,
+      cache: component.cacheable,
     };
     declarations.set(this, this.declaration);
     this.outputs = {};

@@ -23,13 +23,15 @@ export function registerDemoCommand(program: Command): void {
     .description('train, validate, evaluate, register and serve a flight-delay model on 3M real US flights (2001)')
     .option('--month <n>', 'month of 2001 to train on (1–5); the next month is the evaluation data', parseMonth, 1)
     .option('--days <n>', 'use only the first N days of each month (a quicker, smaller run)', parseDays)
+    .option('--trainer <name>', 'gbdt (gradient-boosted trees) or logistic (logistic regression)', parseTrainer, 'gbdt' as Trainer)
     .option('-q, --quiet', "hide the steps' log lines")
-    .action(async (flags: { month: number; days?: number; quiet?: boolean }, command: Command) =>
+    .action(async (flags: { month: number; days?: number; trainer: Trainer; quiet?: boolean }, command: Command) =>
       withStack(command, async (stack) => {
-        const params = { month: flags.month, ...(flags.days === undefined ? {} : { days: flags.days }) };
+        const params = { month: flags.month, trainer: flags.trainer, ...(flags.days === undefined ? {} : { days: flags.days }) };
         const say = (text: string) => process.stdout.write(`${text}\n`);
         say(`Flywheel demo: predict whether a US flight is delayed by more than 15 minutes.`);
-        say(`Training on month ${flags.month} of 2001, evaluating on month ${flags.month + 1}${flags.days ? ` (first ${flags.days} days of each)` : ''}.`);
+        say(`Training ${flags.trainer === 'gbdt' ? 'gradient-boosted trees' : 'a logistic regression'} on month ${flags.month} of 2001, ` +
+          `evaluating on month ${flags.month + 1}${flags.days ? ` (first ${flags.days} days of each)` : ''}.`);
         say(`Project state: ${stack.home}\n`);
 
         const compiled = compilePipeline(flightsPipeline, params);
@@ -91,6 +93,13 @@ async function servePrediction(stack: Stack, month: number, say: (text: string) 
   } finally {
     await server.close();
   }
+}
+
+type Trainer = 'gbdt' | 'logistic';
+
+function parseTrainer(value: string): Trainer {
+  if (value !== 'gbdt' && value !== 'logistic') throw new InvalidInputError('--trainer', `expected gbdt or logistic, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function parseMonth(value: string): number {
