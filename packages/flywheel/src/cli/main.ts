@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, isFlywheelError } from '../core/errors.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerLineageCommand } from './commands/lineage.js';
 import { registerModelsCommands } from './commands/models.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerDemoCommand(program);
   registerConfigCommands(program);
+  registerDataCommands(program);
   return program;
 }
 

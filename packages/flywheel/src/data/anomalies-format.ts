@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { readFormatFile } from './format-file.js';
 import { ENVIRONMENTS } from './schema-format.js';
 
-/** The `format` tag of an anomalies document; bumped when a field changes meaning or goes away. */
-export const ANOMALIES_FORMAT = 'flywheel.anomalies/v1';
+/** The `format` tag of an anomalies document; bumped when a field or code is added, changes meaning or goes away. */
+export const ANOMALIES_FORMAT = 'flywheel.anomalies/v2';
+/** Documents of this older version are read too (v2 added codes only). */
+export const ANOMALIES_FORMAT_V1 = 'flywheel.anomalies/v1';
 
 export const ANOMALY_CODES = [
   'empty_dataset',
@@ -13,6 +15,8 @@ export const ANOMALY_CODES = [
   'missing_values',
   'out_of_range',
   'unseen_category',
+  'mixed_types',
+  'row_count_change',
 ] as const;
 export type AnomalyCode = (typeof ANOMALY_CODES)[number];
 
@@ -30,7 +34,7 @@ const anomaly = z.strictObject({
 
 /** Validates an anomalies document (see docs/data.md for every field). */
 export const anomaliesFormat = z.strictObject({
-  format: z.literal(ANOMALIES_FORMAT),
+  format: z.enum([ANOMALIES_FORMAT, ANOMALIES_FORMAT_V1]).transform((): typeof ANOMALIES_FORMAT => ANOMALIES_FORMAT),
   environment: z.enum(ENVIRONMENTS),
   rowCount: z.number().int().nonnegative(),
   summary: z.strictObject({
@@ -42,11 +46,11 @@ export const anomaliesFormat = z.strictObject({
   anomalies: z.array(anomaly),
 });
 
-export type AnomalyReport = z.infer<typeof anomaliesFormat>;
+export type AnomalyReport = z.output<typeof anomaliesFormat>;
 export type Anomaly = z.infer<typeof anomaly>;
 export type Severity = Anomaly['severity'];
 
 /** Reads and validates an anomalies JSON file. */
 export function readAnomaliesFile(path: string): Promise<AnomalyReport> {
-  return readFormatFile(path, ANOMALIES_FORMAT, anomaliesFormat);
+  return readFormatFile(path, [ANOMALIES_FORMAT, ANOMALIES_FORMAT_V1], anomaliesFormat);
 }

@@ -1,7 +1,16 @@
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { readerSql, sourceFormatOf } from './source-format.js';
+import { quoteLiteral } from './sql-text.js';
+
+export { quoteIdentifier, quoteLiteral } from './sql-text.js';
+
+/** Settings of the DuckDB instance a piece of work gets; DuckDB's defaults otherwise. */
+export interface DuckDbSettings {
+  /** Most memory DuckDB may use before spilling to disk, e.g. `1GB`; default 80% of RAM. */
+  memoryLimit?: string;
+}
 
 /**
  * Runs `work` with a fresh in-memory DuckDB connection and closes it afterwards. DuckDB does the
@@ -10,9 +19,13 @@ import { InvalidInputError, NotFoundError } from '../core/errors.js';
  * @example
  *   const rows = await withDuckDb(async (db) => (await db.runAndReadAll('SELECT 42 AS x')).getRowObjectsJS());
  */
-export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>, settings: DuckDbSettings = {}): Promise<T> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
+  const options: Record<string, string> = {};
+  if (settings.memoryLimit !== undefined) options.memory_limit = settings.memoryLimit;
+  const instance = await DuckDBInstance.create(':memory:', options).catch((error: unknown) => {
+    throw new InvalidInputError('duckdb', `cannot start DuckDB with ${JSON.stringify(options)}: ${error instanceof Error ? error.message : String(error)}`);
+  });
   const connection = await instance.connect();
   try {
     // Timestamps with a time zone then print and truncate the same on every machine.
@@ -24,35 +37,17 @@ export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Prom
   }
 }
 
-/** `my "col"` → `"my ""col"""`: an identifier safe to splice into SQL. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** `it's` → `'it''s'`: a string literal safe to splice into SQL. */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-const READERS: Record<string, string> = {
-  '.parquet': 'read_parquet',
-  '.csv': 'read_csv',
-  '.tsv': 'read_csv',
-  '.json': 'read_json_auto',
-  '.ndjson': 'read_json_auto',
-  '.jsonl': 'read_json_auto',
-};
-
 /**
  * The SQL table expression that reads a data file by its extension, e.g.
- * `read_parquet('/data/flights.parquet')`. Unknown extensions are an InvalidInputError.
+ * `read_parquet('/data/flights.parquet')`. Unknown extensions are an InvalidInputError; Arrow IPC
+ * files need loadArrowFiles instead, since DuckDB here cannot read them itself.
  */
 export function tableFunctionFor(path: string, field = 'source'): string {
-  const reader = READERS[extname(path).toLowerCase()];
-  if (!reader) {
-    throw new InvalidInputError(field, `cannot read ${JSON.stringify(path)}: unknown file type`, `use one of ${Object.keys(READERS).join(', ')}`);
+  const format = sourceFormatOf(path, field);
+  if (format === 'arrow') {
+    throw new InvalidInputError(field, `${JSON.stringify(path)} is an Arrow IPC file, which this step reads only through ingest`, 'ingest it into Parquet first (flywheel data ingest)');
   }
-  return `${reader}(${quoteLiteral(path)})`;
+  return readerSql([path], format);
 }
 
 /** Rows of a query as plain objects (BIGINT as bigint); for small results such as aggregates. */

@@ -22,7 +22,7 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
  * A newer version of the same format is an IncompatibleStateError; any other problem is an
  * InvalidInputError naming the file and the path of the bad field.
  */
-export async function readFormatFile<T>(path: string, format: string, parser: z.ZodType<T>): Promise<T> {
+export async function readFormatFile<T>(path: string, format: string | readonly string[], parser: z.ZodType<T, unknown>): Promise<T> {
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw new NotFoundError('file', path);
     throw error;
@@ -36,18 +36,23 @@ export async function readFormatFile<T>(path: string, format: string, parser: z.
   return parseFormat(value, format, parser, path);
 }
 
-/** As readFormatFile, for a document already in memory; `origin` names it in errors. */
-export function parseFormat<T>(value: unknown, format: string, parser: z.ZodType<T>, origin: string): T {
+/**
+ * As readFormatFile, for a document already in memory; `origin` names it in errors. `format` is
+ * the current tag, or the current one followed by older ones the parser still reads.
+ */
+export function parseFormat<T>(value: unknown, format: string | readonly string[], parser: z.ZodType<T, unknown>, origin: string): T {
   const found = typeof value === 'object' && value !== null ? (value as { format?: unknown }).format : undefined;
-  if (found !== format) {
-    const family = format.slice(0, format.lastIndexOf('/') + 1);
+  const accepted = typeof format === 'string' ? [format] : format;
+  const current = accepted[0]!;
+  if (typeof found !== 'string' || !accepted.includes(found)) {
+    const family = current.slice(0, current.lastIndexOf('/') + 1);
     if (typeof found === 'string' && found.startsWith(family)) {
       throw new IncompatibleStateError(
-        `${origin} is ${found}, but this Flywheel reads ${format}`,
+        `${origin} is ${found}, but this Flywheel reads ${accepted.join(' and ')}`,
         'it was probably written by a newer Flywheel; upgrade, or regenerate the file',
       );
     }
-    throw new InvalidInputError(origin, `expected a ${format} document, found format ${JSON.stringify(found ?? null)}`);
+    throw new InvalidInputError(origin, `expected a ${current} document, found format ${JSON.stringify(found ?? null)}`);
   }
   const result = parser.safeParse(value);
   if (!result.success) {

@@ -102,7 +102,7 @@ describe('readSchemaFile', () => {
     await writeFile(file('v2.json'), JSON.stringify({ format: 'flywheel.schema/v2', features: [] }));
     await expect(readSchemaFile(file('v2.json'))).rejects.toBeInstanceOf(IncompatibleStateError);
     await writeFile(file('stats.json'), JSON.stringify(stats));
-    await expect(readSchemaFile(file('stats.json'))).rejects.toThrow(/expected a flywheel\.schema\/v1 document, found format "flywheel\.statistics\/v1"/);
+    await expect(readSchemaFile(file('stats.json'))).rejects.toThrow(/expected a flywheel\.schema\/v1 document, found format "flywheel\.statistics\/v2"/);
   });
 });
 

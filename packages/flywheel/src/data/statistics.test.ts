@@ -7,7 +7,7 @@ import { sampleDataPath } from './sample-data.js';
 import { computeStatistics, statisticsComponent } from './statistics.js';
 import { STATISTICS_FORMAT, readStatisticsFile } from './statistics-format.js';
 import type { ColumnStatistics, DatasetStatistics } from './statistics-format.js';
-import { runComponent } from './test-support.js';
+import { runComponent, writeParquet } from './test-support.js';
 
 let dir: string;
 let stats: DatasetStatistics;
@@ -45,7 +45,9 @@ describe('computeStatistics', () => {
   it('tags the document and counts rows', () => {
     expect(stats.format).toBe(STATISTICS_FORMAT);
     expect(stats.rowCount).toBe(5);
-    expect(stats.exact).toEqual({ distinct: true, quantiles: true });
+    expect(stats.exact).toEqual({ distinct: true, quantiles: true, topValues: true });
+    expect(stats.duplicateRows).toBe(0);
+    expect(stats.approximation).toEqual({ distinctRelativeStandardError: 0.13, quantileRankError: 0.01 });
     expect(stats.columns.map((c) => [c.name, c.type, c.kind])).toEqual([
       ['score', 'INTEGER', 'numeric'],
       ['ratio', 'DOUBLE', 'numeric'],
@@ -97,7 +99,7 @@ describe('computeStatistics', () => {
   it('describes an all-null column without inventing measures', () => {
     const nothing = column(stats, 'nothing', 'numeric');
     expect(nothing).toMatchObject({ count: 0, missing: 5, distinct: 0 });
-    expect(nothing.numeric).toEqual({ min: null, max: null, mean: null, std: null, nonFinite: 0, quantiles: null, histogram: null });
+    expect(nothing.numeric).toEqual({ min: null, max: null, mean: null, std: null, nonFinite: 0, quantiles: null, quantilesExact: true, histogram: null });
   });
 
   it('lists categorical values by count, ties by value, with string lengths in characters', () => {
@@ -106,6 +108,8 @@ describe('computeStatistics', () => {
     expect(color.categorical).toEqual({
       topValues: [{ value: 'red', count: 2 }, { value: 'blue', count: 1 }, { value: 'green', count: 1 }],
       allValues: true,
+      topValuesExact: true,
+      numericValues: 0,
       length: { min: 3, mean: 3.75, max: 5 },
     });
     expect(column(stats, 'word', 'categorical').categorical.length).toEqual({ min: 1, mean: 2.4, max: 3 });
@@ -129,10 +133,12 @@ describe('computeStatistics', () => {
   it('describes a dataset with no rows', async () => {
     const empty = await computeStatistics(file('header-only.csv'));
     expect(empty.rowCount).toBe(0);
+    const nothing = { topValues: [], allValues: true, topValuesExact: true, numericValues: 0, length: null };
     expect(empty.columns).toEqual([
-      { name: 'a', type: 'VARCHAR', kind: 'categorical', count: 0, missing: 0, distinct: 0, categorical: { topValues: [], allValues: true, length: null } },
-      { name: 'b', type: 'VARCHAR', kind: 'categorical', count: 0, missing: 0, distinct: 0, categorical: { topValues: [], allValues: true, length: null } },
+      { name: 'a', type: 'VARCHAR', kind: 'categorical', count: 0, missing: 0, distinct: 0, distinctExact: true, categorical: nothing },
+      { name: 'b', type: 'VARCHAR', kind: 'categorical', count: 0, missing: 0, distinct: 0, distinctExact: true, categorical: nothing },
     ]);
+    expect(empty.duplicateRows).toBe(0);
   });
 
   it('names a missing file', async () => {
@@ -161,10 +167,129 @@ describe('computeStatistics', () => {
 });
 
 describe('statisticsComponent', () => {
-  it('writes Statistics v1 JSON that reads back, and records the row count', async () => {
+  it('writes Statistics v2 JSON that reads back, and records the row count', async () => {
     const run = await runComponent(statisticsComponent, { dir: file('component'), inputs: { examples: file('fixture.parquet') } });
     expect(await readStatisticsFile(run.outputs.statistics.path)).toEqual(stats);
-    expect(run.outputs.statistics.properties).toEqual({ rowCount: 5, columnCount: 9 });
-    expect(await readFile(run.outputs.statistics.path, 'utf8')).toMatch(/^\{\n {2}"format": "flywheel\.statistics\/v1",\n/);
+    expect(run.outputs.statistics.properties).toEqual({ rowCount: 5, columnCount: 9, duplicateRows: 0 });
+    expect(await readFile(run.outputs.statistics.path, 'utf8')).toMatch(/^\{\n {2}"format": "flywheel\.statistics\/v2",\n/);
+  });
+
+  it('profiles one split of a dataset', async () => {
+    await writeParquet(file('split.parquet'), "SELECT range AS i, CASE WHEN range < 30 THEN 'train' ELSE 'eval' END AS split FROM range(40)");
+    const run = await runComponent(statisticsComponent, { dir: file('component-split'), params: { split: 'eval' }, inputs: { examples: file('split.parquet') } });
+    const evaluation = await readStatisticsFile(run.outputs.statistics.path);
+    expect(evaluation.rowCount).toBe(10);
+    expect(evaluation.columns.map((c) => c.name)).toEqual(['i']);
+    expect(column(evaluation, 'i', 'numeric').numeric).toMatchObject({ min: 30, max: 39 });
+    expect(run.outputs.statistics.properties).toMatchObject({ rowCount: 10, split: 'eval' });
+  });
+});
+
+describe('computeStatistics: exactness, sketches and odd input', () => {
+  it('counts duplicate rows, NULLs included', async () => {
+    await writeParquet(file('duplicates.parquet'), `SELECT * FROM (VALUES (1, 'a'), (1, 'a'), (2, NULL), (2, NULL), (2, NULL), (3, 'a')) t(n, s)`);
+    const result = await computeStatistics(file('duplicates.parquet'));
+    expect(result.duplicateRows).toBe(3);
+    expect((await computeStatistics(file('duplicates.parquet'), { duplicates: false })).duplicateRows).toBeNull();
+  });
+
+  it('matches DuckDB’s quantile_cont, and bins every finite value, on skewed floats with NaN, ±Infinity and NULLs', async () => {
+    await writeParquet(file('floats.parquet'), `
+      SELECT CASE WHEN i % 97 = 0 THEN 'nan'::DOUBLE WHEN i % 89 = 0 THEN 'inf'::DOUBLE WHEN i % 83 = 0 THEN NULL
+                  ELSE exp(((i * 7919) % 1000) / 100.0) - 50 END AS x,
+             ((i * 31) % 17 - 8)::DECIMAL(6,2) AS d
+      FROM range(5000) t(i)`);
+    const result = await computeStatistics(file('floats.parquet'));
+    const direct = await withDuckDb(async (db) => (await queryRows(db, `
+      SELECT quantile_cont(x, [0.01, 0.25, 0.5, 0.75, 0.99]) FILTER (WHERE isfinite(x)) AS qx, count(*) FILTER (WHERE isfinite(x)) AS finite,
+             quantile_cont(d, [0.01, 0.25, 0.5, 0.75, 0.99])::DOUBLE[] AS qd, count(DISTINCT x) AS dx
+      FROM read_parquet(${quoteLiteral(file('floats.parquet'))})`))[0]!);
+    const x = column(result, 'x', 'numeric');
+    Object.values(x.numeric.quantiles!).forEach((q, i) => expect(q).toBeCloseTo((direct.qx as number[])[i]!, 9));
+    expect(x.numeric.histogram!.counts.reduce((a, b) => a + b)).toBe(toNumber(direct.finite));
+    expect(x.distinct).toBe(toNumber(direct.dx));
+    expect(x.numeric.nonFinite).toBe(x.count - toNumber(direct.finite)!);
+    expect(Object.values(column(result, 'd', 'numeric').numeric.quantiles!)).toEqual(direct.qd);
+  });
+
+  it('estimates distinct counts, quantiles and top values with sketches when asked, within the bounds it states', async () => {
+    await writeParquet(file('wide-range.parquet'), `
+      SELECT i AS id, (i * 2654435761) % 1000003 / 1000.0 AS amount,
+             CASE WHEN i % 10 < 5 THEN 'hot' || (i % 5)::VARCHAR ELSE 'user' || (i % 7000)::VARCHAR END AS name, i % 3 = 0 AS flag
+      FROM range(200000) t(i)`);
+    const exact = await computeStatistics(file('wide-range.parquet'), { approximate: false });
+    const sketched = await computeStatistics(file('wide-range.parquet'), { approximate: true });
+    expect(sketched.exact).toEqual({ distinct: false, quantiles: false, topValues: false });
+    const bound = sketched.approximation!;
+    for (const name of ['id', 'amount', 'name']) {
+      const estimate = sketched.columns.find((c) => c.name === name)!;
+      const truth = exact.columns.find((c) => c.name === name)!;
+      expect(estimate.distinctExact).toBe(false);
+      expect(Math.abs(estimate.distinct - truth.distinct) / truth.distinct).toBeLessThan(3 * bound.distinctRelativeStandardError);
+    }
+    const amount = column(sketched, 'amount', 'numeric');
+    expect(amount.numeric.quantilesExact).toBe(false);
+    const truth = column(exact, 'amount', 'numeric');
+    expect(amount.numeric.histogram).toEqual(truth.numeric.histogram);
+    expect(amount.numeric).toMatchObject({ min: truth.numeric.min, max: truth.numeric.max, mean: truth.numeric.mean });
+    // Rank error: the share of values at or below each estimated quantile, against its p.
+    const ranks = await withDuckDb(async (db) => (await queryRows(db, `
+      SELECT ${Object.values(amount.numeric.quantiles!).map((q, i) => `avg((amount <= ${q})::INTEGER) AS r${i}`).join(', ')}
+      FROM read_parquet(${quoteLiteral(file('wide-range.parquet'))})`))[0]!);
+    [0.01, 0.25, 0.5, 0.75, 0.99].forEach((p, i) => expect(Math.abs((ranks[`r${i}`] as number) - p)).toBeLessThan(bound.quantileRankError));
+    const name = column(sketched, 'name', 'categorical').categorical;
+    expect(name).toMatchObject({ allValues: false, topValuesExact: false });
+    expect(name.topValues.slice(0, 5).map((v) => v.value).sort()).toEqual(['hot0', 'hot1', 'hot2', 'hot3', 'hot4']);
+    const counts = await withDuckDb(async (db) => queryRows(db, `
+      SELECT name, count(*) AS n FROM read_parquet(${quoteLiteral(file('wide-range.parquet'))}) GROUP BY name ORDER BY n DESC, name LIMIT ${name.topValues.length}`));
+    expect(name.topValues.slice(0, 5)).toEqual(counts.slice(0, 5).map((row) => ({ value: row.name, count: toNumber(row.n) })));
+    const all = new Map((await withDuckDb(async (db) => queryRows(db, `SELECT name, count(*) AS n FROM read_parquet(${quoteLiteral(file('wide-range.parquet'))}) GROUP BY name`)))
+      .map((row) => [row.name, toNumber(row.n)]));
+    for (const value of name.topValues) expect(value.count).toBe(all.get(value.value));
+    expect(column(sketched, 'flag', 'boolean')).toMatchObject({ distinctExact: true, boolean: { trueCount: 66667, falseCount: 133333 } });
+  });
+
+  it('on its own, estimates only the high-cardinality columns of large data', async () => {
+    await writeParquet(file('large.parquet'), 'SELECT i AS id, i % 10 AS digit FROM range(1200000) t(i)');
+    const result = await computeStatistics(file('large.parquet'));
+    expect(result.columns.map((c) => [c.name, c.distinctExact])).toEqual([['id', false], ['digit', true]]);
+    expect(column(result, 'digit', 'numeric')).toMatchObject({ distinct: 10, numeric: { quantilesExact: true } });
+    expect(result.exact.distinct).toBe(false);
+    expect(result.duplicateRows).toBe(0);
+  }, 30_000);
+
+  it('counts text values that read as numbers, so that mixed columns stand out', async () => {
+    await writeFile(file('mixed.csv'), 'value\n1\n2\n3.5\nn/a\n4\n');
+    const value = column(await computeStatistics(file('mixed.csv')), 'value', 'categorical');
+    expect(value.categorical.numericValues).toBe(4);
+    expect(value.count).toBe(5);
+  });
+
+  it('reads CSV, JSON and Arrow files too, and names the file and line of a CSV it cannot parse', async () => {
+    const arrow = await computeStatistics(sampleDataPath('flights-200k.arrow'));
+    expect(arrow.rowCount).toBe(200_000);
+    expect(column(arrow, 'delay', 'numeric').type).toBe('SMALLINT');
+    await writeFile(file('broken.csv'), `a,b\n${Array.from({ length: 30_000 }, (_, i) => `${i},x`).join('\n')}\noops,y\n`);
+    await expect(computeStatistics(file('broken.csv'))).rejects.toMatchObject({
+      field: 'path', message: expect.stringMatching(/broken\.csv.*Could not convert string "oops"|Could not convert string "oops"[\s\S]*broken\.csv/),
+    });
+    await writeFile(file('empty.parquet'), '');
+    await expect(computeStatistics(file('empty.parquet'))).rejects.toThrow(`path: ${JSON.stringify(file('empty.parquet'))} is empty (0 bytes)`);
+  });
+
+  it('refuses an unknown split, or a split of data that has none', async () => {
+    await writeParquet(file('split-2.parquet'), "SELECT 1 AS i, 'train' AS split");
+    await expect(computeStatistics(file('split-2.parquet'), { split: 'test' })).rejects.toThrow('has no split "test"');
+    await expect(computeStatistics(file('fixture.parquet'), { split: 'train' })).rejects.toThrow('has no "split" column');
+  });
+});
+
+describe('readStatisticsFile', () => {
+  it('reads a v1 document, which lacks the fields v2 added, and refuses a newer version', async () => {
+    const v1 = { format: 'flywheel.statistics/v1', rowCount: 1, exact: { distinct: true, quantiles: true }, columns: [{ name: 'a', type: 'BIGINT', kind: 'other', count: 1, missing: 0, distinct: 1 }] };
+    await writeFile(file('v1.json'), JSON.stringify(v1));
+    expect(await readStatisticsFile(file('v1.json'))).toEqual({ ...v1, format: STATISTICS_FORMAT });
+    await writeFile(file('v3.json'), JSON.stringify({ ...v1, format: 'flywheel.statistics/v3' }));
+    await expect(readStatisticsFile(file('v3.json'))).rejects.toThrow('this Flywheel reads flywheel.statistics/v2 and flywheel.statistics/v1');
   });
 });

@@ -4,11 +4,17 @@ import { InvalidInputError } from '../core/errors.js';
 import { Dataset, Statistics } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
 import { columnKindOf, valueTypeOf } from './column-types.js';
-import type { ColumnKind } from './column-types.js';
-import { describeColumns, queryRows, quoteIdentifier, resolveSourceFiles, tableFunctionFor, toNumber, withDuckDb } from './duckdb.js';
+import { describeColumns, queryRows, quoteIdentifier, quoteLiteral, toNumber, withDuckDb } from './duckdb.js';
 import { writeJsonFile } from './format-file.js';
+import { openSource } from './source-table.js';
+import { SPLIT_COLUMN } from './split.js';
 import { STATISTICS_FORMAT } from './statistics-format.js';
 import type { ColumnStatistics, DatasetStatistics, NumericStatistics } from './statistics-format.js';
+import {
+  alias, binKey, candidatesKey, createGroupedSql, distinctSql, firstScanSql, GROUPED_TABLE, groupingSql, headDistinctSql, histogramSql, QUANTILES,
+  quantilesSql, topValuesSql, unpivotSql,
+} from './statistics-sql.js';
+import type { ColumnPlan, GroupingItem, GroupingMode } from './statistics-sql.js';
 
 /** Options of computeStatistics; every field is optional. */
 export interface StatisticsOptions {
@@ -22,48 +28,80 @@ export interface StatisticsOptions {
    * Default 1000.
    */
   allValuesUpTo?: number;
+  /**
+   * Whether distinct counts, quantiles and top values of high-cardinality columns are estimated
+   * with sketches of bounded memory (HyperLogLog, t-digest, space-saving) instead of counted:
+   * `'auto'` (default) estimates them for a column of a dataset over 1,000,000 rows whose first
+   * 100,000 rows hold more than 50,000 distinct values; `true` for every column; `false` never.
+   */
+  approximate?: 'auto' | boolean;
+  /** Count rows that repeat an earlier row (one more pass over a hash of each row). Default true. */
+  duplicates?: boolean;
+  /** Only the rows of this split (see ingest's `split`); the `split` column itself is left out. */
+  split?: string;
+  /** DuckDB's memory limit, e.g. `2GB`; beyond it, it spills to disk. Default 80% of RAM. */
+  memoryLimit?: string;
 }
 
 export interface CompiledStatisticsOptions {
   readonly topValues: number;
   readonly histogramBins: number;
   readonly allValuesUpTo: number;
+  readonly approximate: 'auto' | boolean;
+  readonly duplicates: boolean;
+  readonly split: string | undefined;
+  readonly memoryLimit: string | undefined;
 }
 
-const DEFAULTS: CompiledStatisticsOptions = { topValues: 20, histogramBins: 20, allValuesUpTo: 1000 };
+const COUNTS = { topValues: 20, histogramBins: 20, allValuesUpTo: 1000 } as const;
 
 export function compileStatisticsOptions(options: StatisticsOptions = {}): CompiledStatisticsOptions {
-  const compiled = { ...DEFAULTS };
-  for (const key of Object.keys(DEFAULTS) as (keyof CompiledStatisticsOptions)[]) {
+  const counts: Record<keyof typeof COUNTS, number> = { ...COUNTS };
+  for (const key of Object.keys(COUNTS) as (keyof typeof COUNTS)[]) {
     const value = options[key];
     if (value === undefined) continue;
     if (!Number.isInteger(value) || value < 1) throw new InvalidInputError(`options.${key}`, `must be a positive integer, got ${value}`);
-    compiled[key] = value;
+    counts[key] = value;
   }
-  return Object.freeze(compiled);
+  const approximate = options.approximate ?? 'auto';
+  if (approximate !== 'auto' && typeof approximate !== 'boolean') {
+    throw new InvalidInputError('options.approximate', `must be 'auto', true or false, got ${JSON.stringify(approximate)}`);
+  }
+  return Object.freeze({ ...counts, approximate, duplicates: options.duplicates ?? true, split: options.split, memoryLimit: options.memoryLimit });
 }
-
-const QUANTILES = [0.01, 0.25, 0.5, 0.75, 0.99] as const;
-// Types quantile_cont sorts natively; others (unsigned integers) go through DOUBLE, which is slower.
-const NATIVE_QUANTILE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
-
-interface ColumnPlan {
-  index: number;
-  name: string;
-  type: string;
-  kind: ColumnKind;
-  ref: string;
-  /** FLOAT or DOUBLE: may hold NaN and ±Infinity, which are kept out of the numeric measures. */
-  floating: boolean;
-}
-
-type AggregateRow = Record<string, unknown>;
 
 /**
- * Per-column statistics of a data file (Parquet, CSV, JSON; see tableFunctionFor), computed by
- * DuckDB in two scans: one aggregate query for counts, distinct counts, moments, quantiles and
- * bounds of every column, and one GROUPING SETS query for histograms and value counts. Counts,
- * distinct counts and quantiles are exact.
+ * Columns per query: DuckDB plans a query over thousands of columns slowly, and GROUPING SETS
+ * slow down faster than linearly in their number, so wide data goes in slices.
+ */
+const COLUMNS_PER_SCAN = 500;
+const COLUMNS_PER_GROUPING = 50;
+/**
+ * Data of at most this many rows and more columns than one grouping query takes is unpivoted
+ * instead (see unpivotSql), this many columns at a time.
+ */
+const UNPIVOT_MAX_ROWS = 10_000;
+const COLUMNS_PER_UNPIVOT = 2_000;
+/** `approximate: 'auto'` looks at datasets over this many rows… */
+const AUTO_MIN_ROWS = 1_000_000;
+/** …and estimates columns with more than half distinct values among this many first rows. */
+const AUTO_HEAD_ROWS = 100_000;
+
+/**
+ * HyperLogLog in DuckDB's approx_count_distinct keeps 64 registers: relative standard error
+ * 1.04/√64. t-digest quantiles are typically within this share of rows of the true rank.
+ */
+const APPROXIMATION = { distinctRelativeStandardError: 0.13, quantileRankError: 0.01 } as const;
+
+type Row = Record<string, unknown>;
+
+/**
+ * Per-column statistics of a data file (Parquet, CSV, JSON or Arrow): counts, missing values,
+ * distinct counts, moments, quantiles, histograms, top values, string lengths, time ranges, and
+ * the dataset's duplicate rows. DuckDB computes them in two passes over the data, whatever the
+ * number of rows; only aggregates reach JavaScript. Counts are exact; distinct counts, quantiles
+ * and top values are too, except for high-cardinality columns of large data (see `approximate`),
+ * whose estimates are marked and whose error bounds the document states.
  *
  * @example
  *   const stats = await computeStatistics('data/flights-2001-01.parquet');
@@ -71,85 +109,82 @@ type AggregateRow = Record<string, unknown>;
  */
 export async function computeStatistics(path: string, options: StatisticsOptions = {}): Promise<DatasetStatistics> {
   const compiled = compileStatisticsOptions(options);
-  const table = tableFunctionFor(path, 'path');
   return withDuckDb(async (connection) => {
-    await resolveSourceFiles(connection, path, 'path');
-    await connection.run(`CREATE VIEW data AS SELECT * FROM ${table}`).catch((error: unknown) => {
-      throw new InvalidInputError('path', `cannot read ${JSON.stringify(path)}: ${error instanceof Error ? error.message : String(error)}`);
-    });
-    const plans = (await describeColumns(connection, 'SELECT * FROM data')).map(({ name, type }, index): ColumnPlan => ({
-      index,
-      name,
-      type,
-      kind: columnKindOf(valueTypeOf(type)),
-      ref: quoteIdentifier(name),
-      floating: type === 'FLOAT' || type === 'DOUBLE',
+    const opened = await openSource(connection, [path], 'source_data', { field: 'path' });
+    const from = await rowsOf(connection, path, opened.relation, compiled.split);
+    const described = await describeColumns(connection, `SELECT * FROM ${from}`);
+    const [counted] = await queryRows(connection, `SELECT count(*) AS n FROM ${from}`);
+    const rowCount = toNumber(counted?.n) ?? 0;
+    const plans = described.map(({ name, type }, index): ColumnPlan => ({
+      index, name, type, kind: columnKindOf(valueTypeOf(type)), ref: quoteIdentifier(name), floating: type === 'FLOAT' || type === 'DOUBLE', approximate: false,
     }));
-    const [aggregates] = await queryRows(connection, aggregateSql(plans));
-    if (!aggregates) throw new Error('DuckDB returned no row for an aggregate query');
-    const columns = plans.map((plan) => columnFromAggregates(plan, aggregates, compiled));
-    await addDistributions(connection, plans, columns, compiled);
-    return {
-      format: STATISTICS_FORMAT,
-      rowCount: toNumber(aggregates.row_count) ?? 0,
-      exact: { distinct: true, quantiles: true },
-      columns,
-    };
-  });
-}
-
-function alias(plan: ColumnPlan, measure: string): string {
-  return `c${plan.index}_${measure}`;
-}
-
-function aggregateSql(plans: ColumnPlan[]): string {
-  const parts = ['count(*) AS row_count'];
-  for (const plan of plans) {
-    const x = plan.ref;
-    const add = (measure: string, sql: string) => parts.push(`${sql} AS ${alias(plan, measure)}`);
-    add('count', `count(${x})`);
-    add('distinct', `count(DISTINCT ${x})`);
-    switch (plan.kind) {
-      case 'numeric': {
-        const finite = plan.floating ? ` FILTER (WHERE isfinite(${x}))` : '';
-        const sortable = NATIVE_QUANTILE.test(plan.type) ? x : `${x}::DOUBLE`;
-        add('min', `(min(${x})${finite})::DOUBLE`);
-        add('max', `(max(${x})${finite})::DOUBLE`);
-        add('mean', `(avg(${x})${finite})::DOUBLE`);
-        add('std', `(stddev_samp(${x})${finite})::DOUBLE`);
-        add('quantiles', `(quantile_cont(${sortable}, [${QUANTILES.join(', ')}])${finite})::DOUBLE[]`);
-        if (plan.floating) add('non_finite', `count(*) FILTER (WHERE NOT isfinite(${x}))`);
-        break;
-      }
-      case 'categorical':
-        add('len_min', `min(length(${x}::VARCHAR))`);
-        add('len_mean', `avg(length(${x}::VARCHAR))`);
-        add('len_max', `max(length(${x}::VARCHAR))`);
-        break;
-      case 'boolean':
-        add('true', `count_if(${x})`);
-        break;
-      case 'timestamp':
-        add('min', `min(${x})::VARCHAR`);
-        add('max', `max(${x})::VARCHAR`);
-        break;
-      case 'other':
-        break;
+    await markApproximate(connection, plans, from, rowCount, compiled.approximate);
+    const first: Row = {};
+    let duplicateRows: number | null = null;
+    for (const [b, batch] of sliced(plans, COLUMNS_PER_SCAN).entries()) {
+      const withDuplicates = b === 0 && compiled.duplicates;
+      const [row] = await queryRows(connection, firstScanSql(batch, from, { duplicates: withDuplicates, topValues: compiled.topValues }));
+      Object.assign(first, row);
+      if (withDuplicates) duplicateRows = toNumber(row?.duplicate_rows) ?? 0;
     }
-  }
-  return `SELECT ${parts.join(',\n  ')} FROM data`;
+    const columns = plans.map((plan) => columnFromFirstScan(plan, first, rowCount, compiled));
+    await addDistributions(connection, plans, from, rowCount, columns, first, compiled);
+    const exact = {
+      distinct: columns.every((c) => c.distinctExact !== false),
+      quantiles: columns.every((c) => c.kind !== 'numeric' || c.numeric.quantilesExact !== false),
+      topValues: columns.every((c) => c.kind !== 'categorical' || c.categorical.topValuesExact !== false),
+    };
+    return { format: STATISTICS_FORMAT, rowCount, duplicateRows, exact, approximation: { ...APPROXIMATION }, columns };
+  }, { memoryLimit: compiled.memoryLimit });
 }
 
-function columnFromAggregates(plan: ColumnPlan, row: AggregateRow, options: CompiledStatisticsOptions): ColumnStatistics {
+/** What the statistics read: every row, or the rows of one split without the split column. */
+async function rowsOf(connection: DuckDBConnection, path: string, relation: string, split: string | undefined): Promise<string> {
+  if (split === undefined) return relation;
+  const columns = await describeColumns(connection, `SELECT * FROM ${relation}`);
+  if (!columns.some((column) => column.name === SPLIT_COLUMN)) {
+    throw new InvalidInputError('split', `${JSON.stringify(path)} has no ${JSON.stringify(SPLIT_COLUMN)} column`, 'ingest it with a split, or leave the split out');
+  }
+  const splitRef = quoteIdentifier(SPLIT_COLUMN);
+  const names = (await queryRows(connection, `SELECT DISTINCT ${splitRef}::VARCHAR AS name FROM ${relation} ORDER BY name`)).map((row) => String(row.name));
+  if (!names.includes(split)) {
+    throw new InvalidInputError('split', `${JSON.stringify(path)} has no split ${JSON.stringify(split)}`, `its splits: ${names.join(', ')}`);
+  }
+  return `(SELECT * EXCLUDE (${splitRef}) FROM ${relation} WHERE ${splitRef} = ${quoteLiteral(split)})`;
+}
+
+function sliced<T>(items: readonly T[], size: number): T[][] {
+  const slices: T[][] = [];
+  for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
+  return slices;
+}
+
+/** Decides which columns get sketches; booleans never need them. */
+async function markApproximate(connection: DuckDBConnection, plans: ColumnPlan[], from: string, rowCount: number, mode: 'auto' | boolean): Promise<void> {
+  if (mode === false) return;
+  const candidates = plans.filter((plan) => plan.kind !== 'boolean');
+  if (mode === true) {
+    for (const plan of candidates) plan.approximate = true;
+    return;
+  }
+  if (rowCount <= AUTO_MIN_ROWS) return;
+  for (const batch of sliced(candidates, COLUMNS_PER_SCAN)) {
+    const [row] = await queryRows(connection, headDistinctSql(batch, from, AUTO_HEAD_ROWS));
+    for (const plan of batch) plan.approximate = (toNumber(row?.[alias(plan, 'head')]) ?? 0) > AUTO_HEAD_ROWS / 2;
+  }
+}
+
+function columnFromFirstScan(plan: ColumnPlan, row: Row, rowCount: number, options: CompiledStatisticsOptions): ColumnStatistics {
   const get = (measure: string) => row[alias(plan, measure)];
   const number = (measure: string) => toNumber(get(measure));
   const count = number('count') ?? 0;
-  const name = plan.name;
-  const type = plan.type;
-  const counts = { count, missing: (toNumber(row.row_count) ?? 0) - count, distinct: number('distinct') ?? 0 };
+  const { name, type } = plan;
+  // Exact distinct counts of numbers, strings and booleans come from the second pass.
+  const distinct = plan.approximate || plan.kind === 'timestamp' || plan.kind === 'other' ? Math.min(number('distinct') ?? 0, count) : 0;
+  const counts = { count, missing: rowCount - count, distinct, distinctExact: !plan.approximate };
   switch (plan.kind) {
     case 'numeric': {
-      const q = get('quantiles') as number[] | null;
+      const q = plan.approximate ? (get('quantiles') as number[] | null) : null;
       const numeric: NumericStatistics = {
         min: number('min'),
         max: number('max'),
@@ -157,6 +192,7 @@ function columnFromAggregates(plan: ColumnPlan, row: AggregateRow, options: Comp
         std: number('std'),
         nonFinite: plan.floating ? (number('non_finite') ?? 0) : 0,
         quantiles: q ? { p01: q[0]!, p25: q[1]!, p50: q[2]!, p75: q[3]!, p99: q[4]! } : null,
+        quantilesExact: !plan.approximate,
         histogram: null,
       };
       if (numeric.min !== null && numeric.max !== null) {
@@ -170,15 +206,15 @@ function columnFromAggregates(plan: ColumnPlan, row: AggregateRow, options: Comp
         name, type, kind: 'categorical', ...counts,
         categorical: {
           topValues: [],
-          allValues: counts.distinct <= options.allValuesUpTo,
+          allValues: !plan.approximate,
+          topValuesExact: !plan.approximate,
+          numericValues: 0,
           length: min === null ? null : { min, mean: number('len_mean')!, max: number('len_max')! },
         },
       };
     }
-    case 'boolean': {
-      const trueCount = number('true') ?? 0;
-      return { name, type, kind: 'boolean', ...counts, boolean: { trueCount, falseCount: count - trueCount } };
-    }
+    case 'boolean':
+      return { name, type, kind: 'boolean', ...counts, boolean: { trueCount: 0, falseCount: 0 } };
     case 'timestamp':
       return { name, type, kind: 'timestamp', ...counts, timestamp: { min: get('min') as string | null, max: get('max') as string | null } };
     case 'other':
@@ -196,77 +232,97 @@ function histogramEdges(min: number, max: number, bins: number): number[] {
   return Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
 }
 
-interface DistributionItem {
-  column: ColumnStatistics;
-  /** Grouping expression: a histogram bin number, or the value as text. */
-  expression: string;
-  bins: boolean;
-  limit: number;
-}
-
-function doubleLiteral(value: number): string {
-  return `(${String(value)})::DOUBLE`;
+/** The grouping of one column in the second pass, or none (timestamps and other types need none). */
+function groupingItemOf(plan: ColumnPlan, column: ColumnStatistics, row: Row, options: CompiledStatisticsOptions): GroupingItem | undefined {
+  if (column.count === 0) return undefined;
+  switch (column.kind) {
+    case 'numeric': {
+      const { min, max } = column.numeric;
+      if (!plan.approximate) return { plan, mode: 'values', key: plan.ref };
+      if (min === null || max === null) return undefined;
+      return { plan, mode: 'bins', key: binKey(plan, min, binWidth(min, max, options.histogramBins), options.histogramBins) };
+    }
+    case 'categorical':
+      return plan.approximate
+        ? { plan, mode: 'candidates', key: candidatesKey(plan, (row[alias(plan, 'candidates')] as string[] | null) ?? []) }
+        : { plan, mode: 'strings', key: plan.ref };
+    case 'boolean':
+      return { plan, mode: 'strings', key: plan.ref };
+    default:
+      return undefined;
+  }
 }
 
 /**
- * Fills histograms and top values in one scan: each column is one grouping set, so DuckDB
- * aggregates all of them in a single pass over the data, and only the kept rows (bins, and the
- * top or all values) come back to JavaScript.
+ * The second pass: every column's values (or bins) counted into one temporary table, a slice of
+ * columns per scan, from which a few small queries derive distinct counts, value counts,
+ * histograms and quantiles.
  */
 async function addDistributions(
-  connection: DuckDBConnection,
-  plans: ColumnPlan[],
-  columns: ColumnStatistics[],
-  options: CompiledStatisticsOptions,
+  connection: DuckDBConnection, plans: ColumnPlan[], from: string, rowCount: number, columns: ColumnStatistics[], first: Row, options: CompiledStatisticsOptions,
 ): Promise<void> {
-  const items: DistributionItem[] = [];
-  for (const plan of plans) {
-    const column = columns[plan.index]!;
-    if (column.kind === 'numeric' && column.numeric.min !== null && column.numeric.max !== null) {
-      const { min, max } = column.numeric;
-      const width = binWidth(min, max, options.histogramBins);
-      const bin = width === 0
-        ? '0'
-        : `least(floor((${plan.ref}::DOUBLE - ${doubleLiteral(min)}) / ${doubleLiteral(width)}), ${options.histogramBins - 1})::INTEGER`;
-      const present = plan.floating ? `isfinite(${plan.ref})` : `${plan.ref} IS NOT NULL`;
-      items.push({ column, expression: `CASE WHEN ${present} THEN ${bin} END`, bins: true, limit: options.histogramBins });
-    } else if (column.kind === 'categorical' && column.count > 0) {
-      const limit = column.categorical.allValues ? options.allValuesUpTo : options.topValues;
-      items.push({ column, expression: `${plan.ref}::VARCHAR`, bins: false, limit });
-    }
-  }
+  const items = plans
+    .map((plan) => groupingItemOf(plan, columns[plan.index]!, first, options))
+    .filter((item): item is GroupingItem => item !== undefined);
   if (items.length === 0) return;
-
-  const keys = items.map((_, j) => `g${j}`);
-  const pick = (bins: boolean, type: string) => {
-    const own = keys.filter((_, j) => items[j]!.bins === bins);
-    return own.length > 0 ? `COALESCE(${own.join(', ')})` : `NULL::${type}`;
-  };
-  const sql = `
-    WITH projected AS (
-      SELECT ${items.map((item, j) => `${item.expression} AS ${keys[j]}`).join(', ')} FROM data
-    ),
-    grouped AS (
-      SELECT CASE ${keys.map((key, j) => `WHEN grouping(${key}) = 0 THEN ${j}`).join(' ')} END AS item,
-             ${pick(false, 'VARCHAR')} AS v, ${pick(true, 'INTEGER')} AS b, count(*) AS n
-      FROM projected GROUP BY GROUPING SETS (${keys.map((key) => `(${key})`).join(', ')})
-    ),
-    ranked AS (
-      SELECT item, v, b, n, row_number() OVER (PARTITION BY item ORDER BY n DESC, v) AS r
-      FROM grouped WHERE v IS NOT NULL OR b IS NOT NULL
-    )
-    SELECT item, v, b, n FROM ranked
-    WHERE r <= CASE item ${items.map((item, j) => `WHEN ${j} THEN ${item.limit}`).join(' ')} END
-    ORDER BY item, r`;
-
-  for (const row of await queryRows(connection, sql)) {
-    const item = items[toNumber(row.item)!]!;
-    const n = toNumber(row.n)!;
-    if (item.column.kind === 'numeric') {
-      item.column.numeric.histogram!.counts[toNumber(row.b)!] = n;
-    } else if (item.column.kind === 'categorical') {
-      item.column.categorical.topValues.push({ value: String(row.v), count: n });
+  const unpivot = items.length > COLUMNS_PER_GROUPING && rowCount <= UNPIVOT_MAX_ROWS;
+  await connection.run(createGroupedSql());
+  try {
+    for (const slice of sliced(items, unpivot ? COLUMNS_PER_UNPIVOT : COLUMNS_PER_GROUPING)) {
+      await connection.run(unpivot ? unpivotSql(slice, from) : groupingSql(slice, from));
     }
+    const modes = new Map(items.map((item) => [item.plan.index, item.mode]));
+    const indexesOf = (wanted: GroupingMode[]) => items.filter((item) => wanted.includes(item.mode)).map((item) => item.plan.index);
+
+    for (const row of await queryRows(connection, distinctSql())) {
+      const index = toNumber(row.item)!;
+      const target = columns[index]!;
+      const mode = modes.get(index);
+      if (mode === 'values' || mode === 'strings') target.distinct = toNumber(row.distinct_values) ?? 0;
+      if (target.kind === 'categorical' && mode === 'strings') {
+        target.categorical.numericValues = toNumber(row.numeric_text) ?? 0;
+        target.categorical.allValues = target.distinct <= options.allValuesUpTo;
+      }
+    }
+
+    const texts = indexesOf(['strings', 'candidates']);
+    if (texts.length > 0) {
+      for (const row of await queryRows(connection, topValuesSql(texts, options.topValues, options.allValuesUpTo))) {
+        const target = columns[toNumber(row.item)!]!;
+        const n = toNumber(row.n)!;
+        if (target.kind === 'categorical') target.categorical.topValues.push({ value: String(row.s), count: n });
+        else if (target.kind === 'boolean') target.boolean[row.s === 'true' ? 'trueCount' : 'falseCount'] = n;
+      }
+    }
+
+    const valueItems = indexesOf(['values']).flatMap((item) => {
+      const target = columns[item]!;
+      if (target.kind !== 'numeric' || target.numeric.min === null || target.numeric.max === null) return [];
+      return [{ item, min: target.numeric.min, width: binWidth(target.numeric.min, target.numeric.max, options.histogramBins) }];
+    });
+    const binItems = indexesOf(['bins']);
+    if (valueItems.length + binItems.length > 0) {
+      for (const row of await queryRows(connection, histogramSql(valueItems, binItems, options.histogramBins))) {
+        const target = columns[toNumber(row.item)!]!;
+        if (target.kind === 'numeric') target.numeric.histogram!.counts[toNumber(row.bin)!] = toNumber(row.n)!;
+      }
+    }
+
+    if (valueItems.length > 0) {
+      const quantiles = new Map<number, number[]>();
+      for (const row of await queryRows(connection, quantilesSql(valueItems.map((v) => v.item)))) {
+        const item = toNumber(row.item)!;
+        const list = quantiles.get(item) ?? new Array<number>(QUANTILES.length).fill(0);
+        list[toNumber(row.qi)!] = row.q as number;
+        quantiles.set(item, list);
+      }
+      for (const [item, q] of quantiles) {
+        const target = columns[item]!;
+        if (target.kind === 'numeric') target.numeric.quantiles = { p01: q[0]!, p25: q[1]!, p50: q[2]!, p75: q[3]!, p99: q[4]! };
+      }
+    }
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${GROUPED_TABLE}`);
   }
 }
 
@@ -274,18 +330,22 @@ const statisticsParams = z.object({
   topValues: z.number().int().positive().optional(),
   histogramBins: z.number().int().positive().optional(),
   allValuesUpTo: z.number().int().positive().optional(),
+  approximate: z.union([z.literal('auto'), z.boolean()]).optional(),
+  duplicates: z.boolean().optional(),
+  split: z.string().min(1).optional(),
 });
 
 /**
- * Pipeline step: statistics of the `examples` dataset, written as Statistics v1 JSON.
+ * Pipeline step: statistics of the `examples` dataset (or of one of its splits), written as
+ * Statistics JSON: the reference profile later data is validated and compared against.
  *
  * @example
- *   const stats = p.step(statisticsComponent, { inputs: { examples: data.outputs.examples } });
+ *   const stats = p.step(statisticsComponent, { inputs: { examples: data.outputs.examples }, params: { split: 'train' } });
  */
 export const statisticsComponent = component({
   name: 'statistics',
-  version: '1',
-  description: 'Per-column statistics of a dataset: counts, missing, distinct, moments, quantiles, histograms, top values',
+  version: '2',
+  description: 'Per-column statistics of a dataset: counts, missing, distinct, moments, quantiles, histograms, top values, duplicates',
   params: statisticsParams,
   inputs: { examples: Dataset },
   outputs: { statistics: Statistics },
@@ -293,7 +353,14 @@ export const statisticsComponent = component({
     const started = performance.now();
     const statistics = await computeStatistics(inputs.examples.path, params);
     await writeJsonFile(outputs.statistics.path, statistics);
-    Object.assign(outputs.statistics.properties, { rowCount: statistics.rowCount, columnCount: statistics.columns.length });
+    Object.assign(outputs.statistics.properties, {
+      rowCount: statistics.rowCount,
+      columnCount: statistics.columns.length,
+      duplicateRows: statistics.duplicateRows ?? null,
+      ...(params.split === undefined ? {} : { split: params.split }),
+    });
+    const approximate = statistics.columns.filter((c) => c.distinctExact === false).map((c) => c.name);
+    if (approximate.length > 0) log.info(`estimated distinct counts, quantiles and top values of high-cardinality columns: ${approximate.join(', ')}`);
     log.info(`statistics of ${statistics.rowCount} rows × ${statistics.columns.length} columns in ${Math.round(performance.now() - started)} ms`);
     return { rowCount: statistics.rowCount };
   },

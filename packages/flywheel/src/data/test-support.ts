@@ -17,7 +17,7 @@ export interface ComponentRun<O extends ArtifactSpecs> {
  */
 export async function runComponent<P, I extends ArtifactSpecs, O extends ArtifactSpecs>(
   component: FunctionComponent<P, I, O, never, unknown> | FunctionComponent<P, I, O, keyof I & string, unknown>,
-  options: { dir: string; params?: unknown; inputs?: { [K in keyof I]: string } },
+  options: { dir: string; params?: unknown; inputs?: { [K in keyof I]?: string } },
 ): Promise<ComponentRun<O>> {
   const outputDir = join(options.dir, 'outputs');
   await mkdir(outputDir, { recursive: true });

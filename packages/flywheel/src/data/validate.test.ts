@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,9 +120,9 @@ describe('validateData', () => {
 
   it('warns about a column the schema does not know, after the errors', async () => {
     const report = validateData({ statistics: await statisticsOf('extra', { category: null, extra: "'?'" }), schema });
-    expect(report.anomalies.map((a) => [a.severity, a.code, a.feature])).toEqual([
-      ['error', 'missing_column', 'category'],
-      ['warning', 'unexpected_column', 'extra'],
+    expect(report.anomalies.map((a) => [a.severity, a.code, a.feature, a.examples])).toEqual([
+      ['error', 'missing_column', 'category', []],
+      ['warning', 'unexpected_column', 'extra', ['?']],
     ]);
     expect(report.summary).toEqual({ errors: 1, warnings: 1, featuresChecked: 5 });
   });
@@ -138,6 +138,62 @@ describe('validateData', () => {
   it('reports an empty dataset as an error', async () => {
     const report = validateData({ statistics: await statisticsOf('empty', {}, 'false'), schema });
     expect(report.anomalies).toEqual([expect.objectContaining({ severity: 'error', code: 'empty_dataset', feature: null })]);
+  });
+});
+
+describe('validateData: reference, thresholds and mixed types', () => {
+  it('compares the row count with the reference: a warning beyond 20%, an error beyond 50%', async () => {
+    const reference = await statisticsOf('same');
+    const fewer = await statisticsOf('fewer', {}, 'i < 150');
+    expect(validateData({ statistics: fewer, schema, reference }).anomalies).toEqual([{
+      severity: 'warning', code: 'row_count_change', feature: null, examples: [200, 150], share: null,
+      description: "the data has 150 rows, 25% fewer than the reference's 200 (warning above 20%, error above 50%)",
+    }]);
+    const few = await statisticsOf('few', {}, 'i < 80');
+    expect(validateData({ statistics: few, schema, reference }).anomalies).toEqual([expect.objectContaining({ severity: 'error', code: 'row_count_change' })]);
+    expect(validateData({ statistics: few, schema, reference, rowCountChange: { warning: 0.7, error: 0.9 } }).anomalies).toEqual([]);
+    expect(validateData({ statistics: await statisticsOf('close', {}, 'i < 190'), schema, reference }).anomalies).toEqual([]);
+    expect(() => validateData({ statistics: few, schema, reference, rowCountChange: { warning: -1 } })).toThrow('rowCountChange.warning: must be a share of at least 0, got -1');
+  });
+
+  it('fails a feature missing in more rows than maxMissingShare allows, for all features or one', async () => {
+    const relaxed: DataSchema = structuredClone(schema);
+    relaxed.features.find((f) => f.name === 'category')!.presence = { required: false, minFraction: 0 };
+    const holes = await statisticsOf('holes', HOLES);
+    expect(validateData({ statistics: holes, schema: relaxed }).anomalies).toEqual([]);
+    expect(validateData({ statistics: holes, schema: relaxed, maxMissingShare: 0.05 }).anomalies).toEqual([{
+      severity: 'error', code: 'missing_values', feature: 'category', examples: [], share: 0.1,
+      description: '20 of 200 rows (10%) have no value, more than the 5% allowed',
+    }]);
+    expect(validateData({ statistics: holes, schema: relaxed, maxMissingShare: 0.05, maxMissingShareByFeature: { category: 0.2 } }).anomalies).toEqual([]);
+    expect(() => validateData({ statistics: holes, schema: relaxed, maxMissingShareByFeature: { category: 2 } })).toThrow('maxMissingShareByFeature.category: must be a share between 0 and 1, got 2');
+  });
+
+  it('flags a text column of mostly numbers as mixed, with the values that are not numbers', async () => {
+    await writeFile(file('mixed.csv'), `reading\n${Array.from({ length: 20 }, (_, i) => (i % 10 === 3 ? 'n/a' : i === 7 ? 'broken' : String(i * 1.5))).join('\n')}\n`);
+    const statistics = await computeStatistics(file('mixed.csv'));
+    const report = validateData({ statistics, schema: inferSchema(statistics) });
+    expect(report.anomalies).toEqual([{
+      severity: 'warning', code: 'mixed_types', feature: 'reading', examples: ['n/a', 'broken'], share: 0.15,
+      description: '85% of values are numbers, but 3 (15%) are not, e.g. "n/a", "broken"; so the column is text: clean those values, or declare them missing (nullStrings when ingesting CSV)',
+    }]);
+  });
+
+  it('does not count unseen values from an estimated distinct count', async () => {
+    const statistics = await statisticsOf('estimated', { category: "'new-' || i" });
+    const category = statistics.columns.find((c) => c.name === 'category')!;
+    if (category.kind !== 'categorical') throw new Error('expected a categorical column');
+    Object.assign(category, { distinctExact: false, distinct: 500 });
+    Object.assign(category.categorical, { allValues: false, topValues: category.categorical.topValues.slice(0, 2) });
+    const report = validateData({ statistics, schema });
+    expect(report.anomalies).toEqual([expect.objectContaining({ code: 'unseen_category', share: 2 / 200 })]);
+  });
+});
+
+describe('readAnomaliesFile', () => {
+  it('reads a v1 document as v2', async () => {
+    await writeJsonFile(file('v1-anomalies.json'), { format: 'flywheel.anomalies/v1', environment: 'training', rowCount: 0, summary: { errors: 0, warnings: 0, featuresChecked: 0 }, anomalies: [] });
+    expect((await readAnomaliesFile(file('v1-anomalies.json'))).format).toBe(ANOMALIES_FORMAT);
   });
 });
 
@@ -176,6 +232,16 @@ describe('validateComponent', () => {
     expect(run.result).toEqual({ errors: 0, warnings: 1 });
     expect(run.outputs.anomalies.properties).toEqual({ errors: 0, warnings: 1 });
     expect(run.logs).toContainEqual({ level: 'warn', message: expect.stringContaining('unexpected_column in extra') });
+  });
+
+  it('compares with the reference statistics when that input is wired, with the thresholds of its params', async () => {
+    const componentInputs = await inputs('fewer', await statisticsOf('fewer', {}, 'i < 150'));
+    await writeJsonFile(file('reference.statistics.json'), await statisticsOf('same'));
+    const run = await runComponent(validateComponent, { dir: file('reference'), inputs: { ...componentInputs, reference: file('reference.statistics.json') } });
+    expect(run.result).toEqual({ errors: 0, warnings: 1 });
+    await expect(runComponent(validateComponent, {
+      dir: file('reference-strict'), inputs: { ...componentInputs, reference: file('reference.statistics.json') }, params: { rowCountChange: { warning: 0.1, error: 0.2 } },
+    })).rejects.toThrow('error row_count_change: the data has 150 rows, 25% fewer');
   });
 
   it('follows failOn and environment params', async () => {

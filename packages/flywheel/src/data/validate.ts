@@ -25,9 +25,25 @@ export interface ValidateDataOptions {
    * of the feature's values, and a warning below it. Default 0.01.
    */
   maxUnseenCategoryShare?: number;
+  /**
+   * Statistics of reference data (e.g. the training data the schema was inferred from): the row
+   * count is compared with it.
+   */
+  reference?: DatasetStatistics;
+  /**
+   * How far the row count may move from the reference's, as a share of it: a change beyond
+   * `warning` (default 0.2) is a warning, beyond `error` (default 0.5) an error.
+   */
+  rowCountChange?: { warning?: number; error?: number };
+  /** Missing values in more than this share (0…1) of rows is an error, for every feature. */
+  maxMissingShare?: number;
+  /** As maxMissingShare, per feature name; overrides it for the features named. */
+  maxMissingShareByFeature?: Record<string, number>;
 }
 
 const EXAMPLES = 5;
+/** A string column whose values are mostly, but not all, numbers is flagged as mixed. */
+const MIXED_NUMERIC_SHARE = 0.5;
 
 /**
  * Checks statistics of new data against a schema and lists what does not fit. It reads only the
@@ -45,15 +61,20 @@ const EXAMPLES = 5;
 export function validateData(options: ValidateDataOptions): AnomalyReport {
   const { statistics, schema } = options;
   const environment = options.environment ?? 'training';
-  const maxUnseenShare = options.maxUnseenCategoryShare ?? 0.01;
-  if (!(maxUnseenShare >= 0 && maxUnseenShare <= 1)) {
-    throw new InvalidInputError('maxUnseenCategoryShare', `must be a share between 0 and 1, got ${maxUnseenShare}`);
-  }
+  const maxUnseenShare = checkShare('maxUnseenCategoryShare', options.maxUnseenCategoryShare ?? 0.01);
+  const rowCountChange = {
+    warning: checkShare('rowCountChange.warning', options.rowCountChange?.warning ?? 0.2, Infinity),
+    error: checkShare('rowCountChange.error', options.rowCountChange?.error ?? 0.5, Infinity),
+  };
+  const missingLimit = (feature: string) => options.maxMissingShareByFeature?.[feature] ?? options.maxMissingShare;
+  if (options.maxMissingShare !== undefined) checkShare('maxMissingShare', options.maxMissingShare);
+  for (const [feature, share] of Object.entries(options.maxMissingShareByFeature ?? {})) checkShare(`maxMissingShareByFeature.${feature}`, share);
   const columns = new Map(statistics.columns.map((column) => [column.name, column]));
   const anomalies: Anomaly[] = [];
   if (statistics.rowCount === 0) {
     anomalies.push(anomaly('error', 'empty_dataset', null, 'the dataset has no rows', [], null));
   }
+  if (options.reference) anomalies.push(...checkRowCount(statistics.rowCount, options.reference.rowCount, rowCountChange));
   let featuresChecked = 0;
   for (const feature of schema.features) {
     if (feature.environments?.notIn.includes(environment)) continue;
@@ -68,14 +89,16 @@ export function validateData(options: ValidateDataOptions): AnomalyReport {
       anomalies.push(anomaly('error', 'type_mismatch', feature.name, `expected ${feature.type}, found ${actual} (DuckDB ${column.type})`, sampleValues(column), null));
       continue;
     }
-    anomalies.push(...checkPresence(feature, column, statistics.rowCount));
+    anomalies.push(...checkPresence(feature, column, statistics.rowCount, missingLimit(feature.name)));
+    anomalies.push(...checkMixedTypes(column));
     anomalies.push(...checkRange(feature, column));
     anomalies.push(...checkDomain(feature, column, maxUnseenShare));
   }
   const known = new Set(schema.features.map((feature) => feature.name));
   for (const column of statistics.columns) {
     if (!known.has(column.name)) {
-      anomalies.push(anomaly('warning', 'unexpected_column', column.name, `column ${JSON.stringify(column.name)} (${column.type}) is not in the schema and will be ignored by steps that follow it`, [], null));
+      anomalies.push(anomaly('warning', 'unexpected_column', column.name,
+        `column ${JSON.stringify(column.name)} (${column.type}) is not in the schema and will be ignored by steps that follow it`, sampleValues(column), null));
     }
   }
   const ordered = [...anomalies.filter((a) => a.severity === 'error'), ...anomalies.filter((a) => a.severity === 'warning')];
@@ -99,8 +122,13 @@ export type FailOn = 'error' | 'warning' | 'never';
  *   assertDataValid(validateData({ statistics, schema }), 'error');
  */
 export function assertDataValid(report: AnomalyReport, failOn: FailOn): void {
-  const failing = report.anomalies.filter((a) => failOn === 'warning' || (failOn === 'error' && a.severity === 'error'));
+  const failing = failingAnomalies(report, failOn);
   if (failing.length > 0) throw new DataValidationError(failing);
+}
+
+/** The anomalies the policy does not tolerate; none means the data passes. */
+export function failingAnomalies(report: AnomalyReport, failOn: FailOn): Anomaly[] {
+  return report.anomalies.filter((a) => failOn === 'warning' || (failOn === 'error' && a.severity === 'error'));
 }
 
 function anomaly(
@@ -108,6 +136,50 @@ function anomaly(
   examples: (string | number)[], share: number | null,
 ): Anomaly {
   return { severity, code, feature, description, examples, share };
+}
+
+function checkShare(field: string, value: number, max = 1): number {
+  if (!(value >= 0 && value <= max)) throw new InvalidInputError(field, `must be a share ${max === 1 ? 'between 0 and 1' : 'of at least 0'}, got ${value}`);
+  return value;
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function checkRowCount(rows: number, reference: number, limits: { warning: number; error: number }): Anomaly[] {
+  if (reference === 0) {
+    return rows === 0 ? [] : [anomaly('warning', 'row_count_change', null, `the data has ${formatCount(rows)} rows, but the reference had none to compare with`, [reference, rows], null)];
+  }
+  const change = (rows - reference) / reference;
+  const size = Math.abs(change);
+  if (size <= limits.warning) return [];
+  const severity = size > limits.error ? 'error' : 'warning';
+  return [anomaly(severity, 'row_count_change', null,
+    `the data has ${formatCount(rows)} rows, ${percent(size)} ${change < 0 ? 'fewer' : 'more'} than the reference's ${formatCount(reference)} (warning above ${percent(limits.warning)}, error above ${percent(limits.error)})`,
+    [reference, rows], null)];
+}
+
+/** Whether text reads as a number the way DuckDB's cast to DOUBLE does, near enough for examples. */
+function looksNumeric(text: string): boolean {
+  return text.trim() !== '' && !Number.isNaN(Number(text));
+}
+
+/** A string column of mostly numbers with some words, or JSON values of several types. */
+function checkMixedTypes(column: ColumnStatistics): Anomaly[] {
+  if (column.type === 'JSON') {
+    return [anomaly('warning', 'mixed_types', column.name, 'the values are of several JSON types (e.g. numbers and strings), so they were kept as JSON', [], null)];
+  }
+  if (column.kind !== 'categorical' || column.categorical.numericValues === undefined || column.count === 0) return [];
+  const numbers = column.categorical.numericValues;
+  const share = numbers / column.count;
+  if (numbers === column.count || share < MIXED_NUMERIC_SHARE) return [];
+  const words = column.categorical.topValues.filter((entry) => !looksNumeric(entry.value)).slice(0, EXAMPLES);
+  const other = column.count - numbers;
+  return [anomaly('warning', 'mixed_types', column.name,
+    `${percent(share)} of values are numbers, but ${formatCount(other)} (${percent(other / column.count)}) are not${words.length > 0 ? `, e.g. ${words.map((w) => JSON.stringify(w.value)).join(', ')}` : ''}; `
+    + 'so the column is text: clean those values, or declare them missing (nullStrings when ingesting CSV)',
+    words.map((w) => w.value), other / column.count)];
 }
 
 // Integers fit a float feature without loss of meaning; every other change is a real type change.
@@ -132,12 +204,16 @@ function percent(share: number): string {
   return `${Number((share * 100).toPrecision(2))}%`;
 }
 
-function checkPresence(feature: FeatureSchema, column: ColumnStatistics, rowCount: number): Anomaly[] {
+function checkPresence(feature: FeatureSchema, column: ColumnStatistics, rowCount: number, maxMissingShare: number | undefined): Anomaly[] {
   if (rowCount === 0 || column.missing === 0) return [];
   const share = column.missing / rowCount;
   if (feature.presence.required) {
     return [anomaly('error', 'missing_values', feature.name,
       `${column.missing} of ${rowCount} rows (${percent(share)}) have no value, but the schema requires one`, [], share)];
+  }
+  if (maxMissingShare !== undefined && share > maxMissingShare) {
+    return [anomaly('error', 'missing_values', feature.name,
+      `${column.missing} of ${rowCount} rows (${percent(share)}) have no value, more than the ${percent(maxMissingShare)} allowed`, [], share)];
   }
   const present = column.count / rowCount;
   if (present < feature.presence.minFraction) {
@@ -185,9 +261,10 @@ function checkDomain(feature: FeatureSchema, column: ColumnStatistics, maxUnseen
   const unseen = column.categorical.topValues.filter((entry) => !domain.has(entry.value));
   let unseenCount = unseen.reduce((sum, entry) => sum + entry.count, 0);
   const exact = column.categorical.allValues;
-  if (!exact) {
+  if (!exact && column.distinctExact !== false) {
     // Values beyond the listed top ones: if there are more distinct values than the domain holds,
-    // at least that many are unseen, each in one row or more.
+    // at least that many are unseen, each in one row or more. An estimated distinct count could
+    // overstate this, so it is not used.
     unseenCount += Math.max(0, column.distinct - unseen.length - domain.size);
   }
   if (unseenCount === 0) return [];
@@ -199,32 +276,46 @@ function checkDomain(feature: FeatureSchema, column: ColumnStatistics, maxUnseen
     unseen.slice(0, EXAMPLES).map((entry) => entry.value), share)];
 }
 
+const share = z.number().min(0).max(1);
+
 const validateParams = z.object({
   failOn: z.enum(['error', 'warning', 'never']).default('error'),
   environment: z.enum(ENVIRONMENTS).default('training'),
-  maxUnseenCategoryShare: z.number().min(0).max(1).optional(),
+  maxUnseenCategoryShare: share.optional(),
+  rowCountChange: z.strictObject({ warning: z.number().nonnegative().optional(), error: z.number().nonnegative().optional() }).optional(),
+  maxMissingShare: share.optional(),
+  maxMissingShareByFeature: z.record(z.string(), share).optional(),
 });
 
 /**
- * Pipeline step: validates `statistics` against `schema`, writes the anomalies, then stops the
- * pipeline with a DataValidationError when `failOn` says so (default: on any error).
+ * Pipeline step: validates `statistics` against `schema` (and, when wired, the row count against
+ * the `reference` statistics), writes the anomalies, then stops the pipeline with a
+ * DataValidationError when `failOn` says so (default: on any error).
  *
  * @example
- *   p.step(validateComponent, { inputs: { statistics: stats.outputs.statistics, schema: reviewedSchema } });
+ *   p.step(validateComponent, {
+ *     inputs: { statistics: stats.outputs.statistics, schema: reviewedSchema, reference: trainingStats.outputs.statistics },
+ *     params: { maxMissingShare: 0.05 },
+ *   });
  */
 export const validateComponent = component({
   name: 'validate',
-  version: '1',
-  description: 'Checks data statistics against a schema; stops the pipeline on errors',
+  version: '2',
+  description: 'Checks data statistics against a schema (and a reference profile); stops the pipeline on errors',
   params: validateParams,
-  inputs: { statistics: Statistics, schema: Schema },
+  inputs: { statistics: Statistics, schema: Schema, reference: Statistics },
+  optionalInputs: ['reference'],
   outputs: { anomalies: Anomalies },
   run: async ({ params, inputs, outputs, log }) => {
     const report = validateData({
       statistics: await readStatisticsFile(inputs.statistics.path),
       schema: await readSchemaFile(inputs.schema.path),
+      reference: inputs.reference ? await readStatisticsFile(inputs.reference.path) : undefined,
       environment: params.environment,
       maxUnseenCategoryShare: params.maxUnseenCategoryShare,
+      rowCountChange: params.rowCountChange,
+      maxMissingShare: params.maxMissingShare,
+      maxMissingShareByFeature: params.maxMissingShareByFeature,
     });
     await writeJsonFile(outputs.anomalies.path, report);
     Object.assign(outputs.anomalies.properties, { errors: report.summary.errors, warnings: report.summary.warnings });

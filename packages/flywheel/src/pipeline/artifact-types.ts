@@ -21,6 +21,8 @@ export function defineArtifactType<Name extends string>(
 
 /** Tabular examples, stored as Parquet. */
 export const Dataset = defineArtifactType('Dataset', { fileName: 'data.parquet' });
+/** Rows ingest could not read, each with its file, line, column and reason (Parquet). */
+export const Rejects = defineArtifactType('Rejects', { fileName: 'rejects.parquet' });
 /** Per-feature statistics of a dataset (JSON). */
 export const Statistics = defineArtifactType('Statistics', { fileName: 'statistics.json' });
 /** Expected columns, types, presence and domains (JSON). */
@@ -38,4 +40,4 @@ export const File = defineArtifactType('File', { fileName: 'file' });
 /** Any directory. */
 export const Directory = defineArtifactType('Directory', { layout: 'directory', fileName: 'dir' });
 
-export const BUILT_IN_ARTIFACT_TYPES = [Dataset, Statistics, Schema, Anomalies, Model, Metrics, Blessing, File, Directory];
+export const BUILT_IN_ARTIFACT_TYPES = [Dataset, Rejects, Statistics, Schema, Anomalies, Model, Metrics, Blessing, File, Directory];
