@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Executor } from '../executor/executor.js';
 import type { MetadataBackend } from '../metadata/metadata-backend.js';
+import { Tracker } from '../tracking/tracker.js';
 import type { FlywheelConfig } from './config-schema.js';
 import type { FlavorContext } from './flavor.js';
 import { FLAVORS, type BackendKind, type FlavorRegistry } from './flavors.js';
@@ -37,6 +38,9 @@ export async function openStack(options: OpenStackOptions = {}): Promise<Stack> 
     opened.push(artifacts);
     const executor = await create<Executor>('executor', config, context, flavors);
     opened.push(executor);
+    const tracking = new Tracker(backend.tracking, artifacts);
+    // Closed first: buffered metric points are written while the database is still open.
+    opened.push({ close: () => tracking.flush() });
     let closed = false;
     return {
       config,
@@ -44,6 +48,7 @@ export async function openStack(options: OpenStackOptions = {}): Promise<Stack> 
       home: config.home,
       metadata: backend.metadata,
       registry: backend.registry,
+      tracking,
       artifacts,
       executor,
       async close() {

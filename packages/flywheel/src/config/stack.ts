@@ -2,6 +2,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Executor } from '../executor/executor.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
+import type { Tracker } from '../tracking/tracker.js';
 import type { FlywheelConfig } from './config-schema.js';
 
 /** The backends a project runs on, assembled from its config. */
@@ -13,6 +14,8 @@ export interface Stack {
   readonly home: string;
   readonly metadata: MetadataStore;
   readonly registry: ModelRegistry;
+  /** Experiment tracking (MLflow's model) in the metadata database; `tracking.store` is the port. */
+  readonly tracking: Tracker;
   readonly artifacts: ArtifactStore;
   readonly executor: Executor;
   close(): Promise<void>;

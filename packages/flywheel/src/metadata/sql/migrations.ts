@@ -2,6 +2,7 @@ import { Migrator } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { IncompatibleStateError } from '../../core/errors.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { createTrackingSchema } from './tracking-migration.js';
 
 /** Kysely's own bookkeeping table, one row per applied migration. */
 const MIGRATION_TABLE = 'kysely_migration';
@@ -13,6 +14,7 @@ const MIGRATION_TABLE = 'kysely_migration';
 export function metadataMigrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     '0001-initial-schema': { up: (db) => createInitialSchema(db, dialect) },
+    '0002-tracking': { up: (db) => createTrackingSchema(db, dialect) },
   };
 }
 

@@ -16,6 +16,14 @@ export interface Database {
   model_versions: ModelVersionTable;
   model_aliases: ModelAliasTable;
   alias_moves: AliasMoveTable;
+  experiments: ExperimentTable;
+  experiment_tags: ExperimentTagTable;
+  runs: RunTable;
+  params: RunEntryTable;
+  run_tags: RunEntryTable;
+  metrics: MetricTable;
+  latest_metrics: MetricTable;
+  run_artifacts: RunArtifactTable;
 }
 
 export interface TypeTable {
@@ -124,4 +132,68 @@ export interface AliasMoveTable {
   actor: string;
   reason: string;
   at: number;
+}
+
+/** A tracking experiment (MLflow's `experiments`); id 0 is the default experiment. */
+export interface ExperimentTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+export interface ExperimentTagTable {
+  experiment_id: number;
+  key: string;
+  value: string;
+}
+
+/**
+ * A tracked run. `run_uuid` is the public run id; run data refers to the run by the integer `id`,
+ * which keeps the metric table and its index narrow.
+ */
+export interface RunTable {
+  id: Generated<number>;
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  deleted_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  execution_id: number | null;
+}
+
+/** A param or a run tag: one value per run and key. `run_id` is `runs.id`. */
+export interface RunEntryTable {
+  run_id: number;
+  key: string;
+  value: string;
+}
+
+/**
+ * A metric point, or (in `latest_metrics`) the latest point per run and key. As in MLflow, NaN is
+ * stored as value 0 with `is_nan` 1, and ±Infinity as ±1.7976931348623157e308.
+ */
+export interface MetricTable {
+  run_id: number;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+}
+
+/** A file in a run's artifact tree: its path and the content-addressed blob it holds. */
+export interface RunArtifactTable {
+  run_id: number;
+  path: string;
+  digest: string;
+  size_bytes: number;
+  created_at: number;
 }

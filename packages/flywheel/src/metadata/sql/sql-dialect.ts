@@ -1,4 +1,6 @@
-import type { ColumnDataType, ColumnDefinitionBuilder, Expression, SelectQueryBuilder, SqlBool } from 'kysely';
+import type {
+  ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder, Expression, SelectQueryBuilder, SqlBool,
+} from 'kysely';
 
 /**
  * What the SQL store needs to know about a database engine. Everything else is written once in
@@ -30,4 +32,16 @@ export interface SqlDialect {
    * transaction start (SQLite `begin immediate`) need nothing; PostgreSQL needs `for update`.
    */
   lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /** `value in (texts)` with the texts bound as one parameter, like `inIds`. */
+  inTexts(value: Expression<unknown>, texts: readonly string[]): Expression<SqlBool>;
+  /**
+   * SQL LIKE with the same meaning everywhere: `%` and `_` are the only wildcards (no escape
+   * character), case-sensitive unless `ignoreCase` (ILIKE). SQLite's own LIKE ignores ASCII case
+   * and PostgreSQL's treats backslash as an escape, so neither is used as is.
+   */
+  like(value: Expression<unknown>, pattern: string, ignoreCase: boolean): Expression<SqlBool>;
+  /** Text that sorts by code point, as SQLite sorts; PostgreSQL would otherwise follow the database locale. */
+  binaryText(value: Expression<unknown>): Expression<unknown>;
+  /** Stores a table in its primary key's order where the engine can (SQLite `without rowid`), saving one index per row. */
+  clusterByPrimaryKey<TB extends string, C extends string>(table: CreateTableBuilder<TB, C>): CreateTableBuilder<TB, C>;
 }

@@ -5,14 +5,18 @@ import type { Database } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { SqlMetadataStore } from './sql-metadata-store.js';
 import { SqlModelRegistry } from './sql-model-registry.js';
+import { SqlTrackingStore } from './sql-tracking-store.js';
 
 /**
- * Migrates the database, then serves the metadata store and the registry over the same
- * connection. Closing either (or the backend) closes the connection once.
+ * Migrates the database (and creates the default experiment when absent), then serves the
+ * metadata store, the registry and experiment tracking over the same connection. Closing the
+ * metadata store or the backend closes the connection once.
  */
 export async function openSqlMetadataBackend(db: Kysely<Database>, dialect: SqlDialect): Promise<MetadataBackend> {
+  const tracking = new SqlTrackingStore(db, dialect);
   try {
     await migrateToLatest(db as unknown as Kysely<unknown>, dialect);
+    await tracking.ensureDefaultExperiment();
   } catch (error) {
     await db.destroy();
     throw error;
@@ -22,6 +26,7 @@ export async function openSqlMetadataBackend(db: Kysely<Database>, dialect: SqlD
   return {
     metadata: new SqlMetadataStore(db, dialect, close),
     registry: new SqlModelRegistry(db, dialect),
+    tracking,
     close,
   };
 }

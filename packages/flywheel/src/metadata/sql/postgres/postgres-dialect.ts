@@ -13,5 +13,11 @@ export function postgresCapabilities(label: string): SqlDialect {
     integerType: 'bigint',
     autoId: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
     lockForUpdate: (query) => query.forUpdate(),
+    inTexts: (value, texts) => sql<boolean>`${value} = any(${texts}::text[])`,
+    like: (value, pattern, ignoreCase) => ignoreCase
+      ? sql<boolean>`${value} ilike ${pattern} escape ''`
+      : sql<boolean>`${value} like ${pattern} escape ''`,
+    binaryText: (value) => sql`${value} collate "C"`,
+    clusterByPrimaryKey: (table) => table,
   };
 }

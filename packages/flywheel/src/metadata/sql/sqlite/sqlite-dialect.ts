@@ -18,7 +18,21 @@ export function sqliteCapabilities(label: string): SqlDialect {
     // An `integer primary key` is the rowid itself: assigned by SQLite, no separate index.
     autoId: (column) => column.primaryKey(),
     lockForUpdate: (query) => query,
+    inTexts: (value, texts) => sql<boolean>`${value} in (select value from json_each(${JSON.stringify(texts)}))`,
+    like: (value, pattern, ignoreCase) => ignoreCase
+      ? sql<boolean>`lower(${value}) like lower(${pattern})`
+      : sql<boolean>`${value} glob ${likeToGlob(pattern)}`,
+    binaryText: (value) => value,
+    clusterByPrimaryKey: (table) => table.modifyEnd(sql`without rowid`),
   };
+}
+
+/**
+ * A LIKE pattern as the equivalent GLOB, SQLite's case-sensitive matcher: `%` → `*`, `_` → `?`,
+ * and GLOB's own wildcards made literal by a one-character class.
+ */
+function likeToGlob(pattern: string): string {
+  return pattern.replace(/[%_*?[]/g, (c) => ({ '%': '*', _: '?', '*': '[*]', '?': '[?]', '[': '[[]' })[c] as string);
 }
 
 /** Largest multi-row insert, in rows: big enough to amortise a statement, small enough to keep prepared. */
