@@ -23,3 +23,4 @@ export { writeJsonFile } from './format-file.js';
 export { VALUE_TYPES, valueTypeOf, columnKindOf } from './column-types.js';
 export type { ValueType, ColumnKind } from './column-types.js';
 export { sampleDataPath } from './sample-data.js';
+export * from './drift/index.js';
