@@ -8,6 +8,7 @@ import type { FeatureSpec } from './feature-spec.js';
 import { LOGISTIC_OUTPUTS, exportLogisticOnnx } from './logistic-onnx.js';
 import { fitLogisticRegression, type LogisticModel } from './logistic-regression.js';
 import { learnCategories, learnStandardisation, type Preprocessing } from './preprocessing.js';
+import { parseTrainerParams } from './trainer-params.js';
 
 const column = z.string().min(1);
 
@@ -61,7 +62,7 @@ export async function trainLogisticRegression(
   options: TrainLogisticOptions,
   context: { log?: TrainProgress; signal?: AbortSignal } = {},
 ): Promise<TrainedLogistic> {
-  const params = parseParams(options);
+  const params = parseTrainerParams(trainLogisticParams, options, () => LOGISTIC_OUTPUTS);
   const from = tableFunctionFor(datasetPath, 'examples');
   return withDuckDb(async (db) => {
     const columns = await describeColumns(db, from);
@@ -112,27 +113,6 @@ export async function trainLogisticRegression(
     };
     return { ...fit, spec, onnx: exportLogisticOnnx(fit.model, spec), rows, positives };
   });
-}
-
-function parseParams(options: TrainLogisticOptions): TrainLogisticParams {
-  const parsed = trainLogisticParams.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidInputError(issue?.path.join('.') || 'params', issue?.message ?? 'invalid');
-  }
-  const params = parsed.data;
-  const features = [...params.numeric, ...params.categorical];
-  if (features.length === 0) throw new InvalidInputError('numeric', 'no features: list at least one numeric or categorical column');
-  const seen = new Set<string>();
-  for (const name of features) {
-    if (seen.has(name)) throw new InvalidInputError('categorical', `feature ${JSON.stringify(name)} is listed twice`);
-    seen.add(name);
-    if (name === params.label) throw new InvalidInputError('label', `${JSON.stringify(name)} is both the label and a feature`);
-    if ((LOGISTIC_OUTPUTS as readonly string[]).includes(name)) {
-      throw new InvalidInputError('numeric', `a feature may not be named ${JSON.stringify(name)}: that is the name of a model output`);
-    }
-  }
-  return params;
 }
 
 /** Checks the label is 0/1 everywhere and both classes occur; returns row and positive counts. */

@@ -5,6 +5,7 @@ import { quoteIdentifier, tableFunctionFor, withDuckDb } from '../../data/duckdb
 import { describeColumns, isNumericType, requireColumn } from '../columns.js';
 import type { FeatureSpec } from '../feature-spec.js';
 import { learnCategories } from '../preprocessing.js';
+import { parseTrainerParams } from '../trainer-params.js';
 import type { TrainProgress } from '../train-logistic.js';
 import { fitGbdt, type FitGbdtResult } from './fit-gbdt.js';
 import { GBDT_OUTPUTS, exportGbdtOnnx } from './gbdt-onnx.js';
@@ -81,7 +82,7 @@ export async function trainGbdt(
   options: TrainGbdtOptions,
   context: { log?: TrainProgress; signal?: AbortSignal } = {},
 ): Promise<TrainedGbdt> {
-  const params = parseParams(options);
+  const params = parseTrainerParams(trainGbdtParams, options, (p) => GBDT_OUTPUTS[p.task]);
   const from = tableFunctionFor(datasetPath, 'examples');
   const started = performance.now();
   const { data, rows } = await withDuckDb(async (db) => {
@@ -134,27 +135,6 @@ export async function trainGbdt(
   const onnx = exportGbdtOnnx(fit.model, spec, { iterations: fit.iterations, bestValidationLoss: fit.bestValidationLoss, learningRate: params.learningRate });
   const exported = performance.now();
   return { ...fit, spec, onnx, rows, timings: { readMs: read - started, fitMs: fitted - read, exportMs: exported - fitted } };
-}
-
-function parseParams(options: TrainGbdtOptions): TrainGbdtParams {
-  const parsed = trainGbdtParams.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidInputError(issue?.path.join('.') || 'params', issue?.message ?? 'invalid');
-  }
-  const params = parsed.data;
-  const features = [...params.numeric, ...params.categorical];
-  if (features.length === 0) throw new InvalidInputError('numeric', 'no features: list at least one numeric or categorical column');
-  const seen = new Set<string>();
-  for (const name of features) {
-    if (seen.has(name)) throw new InvalidInputError('categorical', `feature ${JSON.stringify(name)} is listed twice`);
-    seen.add(name);
-    if (name === params.label) throw new InvalidInputError('label', `${JSON.stringify(name)} is both the label and a feature`);
-    if (GBDT_OUTPUTS[params.task].includes(name)) {
-      throw new InvalidInputError('numeric', `a feature may not be named ${JSON.stringify(name)}: that is the name of a model output`);
-    }
-  }
-  return params;
 }
 
 /** Checks the label is present and finite everywhere (and 0/1 with both classes to classify); returns the row count. */
