@@ -1,40 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncompatibleStateError } from '../../../core/errors.js';
 import { runModelRegistryContract } from '../../../registry/model-registry.contract.js';
 import { runMetadataStoreContract } from '../../metadata-store.contract.js';
 import type { MetadataBackend } from '../../metadata-backend.js';
 import { openPostgresMetadataBackend, redactPassword } from './open-postgres-metadata.js';
+import { admin, testDatabase } from './test-database.js';
 import { postgresMetadataFlavor, postgresMetadataOptions } from './postgres-flavor.js';
 
-const ADMIN_URL = process.env.FLYWHEEL_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const DATA_TABLES = [
   'alias_moves', 'model_aliases', 'model_versions', 'registered_models',
   'events', 'attributions', 'associations', 'contexts', 'executions', 'artifacts', 'types',
 ];
 
-const database = `flywheel_test_${randomBytes(6).toString('hex')}`;
-const url = (() => {
-  const parsed = new URL(ADMIN_URL);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-})();
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>, target = ADMIN_URL): Promise<T> {
-  const client = new pg.Client({ connectionString: target });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-// The PostgreSQL backend is part of what the suite proves, so an unreachable server fails it.
-await admin(async () => true).catch((error: unknown) => {
-  throw new Error(`PostgreSQL at ${redactPassword(ADMIN_URL)} is not reachable (set FLYWHEEL_TEST_POSTGRES_URL): ${(error as Error).message}`);
-});
+const db = await testDatabase();
+const { url } = db;
+const database = db.name;
 
 /** A backend over the test database, emptied first, so each case starts from nothing. */
 async function openEmpty(): Promise<MetadataBackend> {
@@ -45,10 +25,10 @@ async function openEmpty(): Promise<MetadataBackend> {
 
 describe('postgres metadata database', () => {
   beforeAll(async () => {
-    await admin((client) => client.query(`create database ${database}`));
+    await db.create();
   });
   afterAll(async () => {
-    await admin((client) => client.query(`drop database if exists ${database} with (force)`));
+    await db.drop();
   });
 
   runMetadataStoreContract('postgres', openEmpty);

@@ -1,40 +1,19 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tracker } from '../../../tracking/tracker.js';
 import { runTrackingStoreContract } from '../../../tracking/tracking-store.contract.js';
 import type { MetadataBackend } from '../../metadata-backend.js';
-import { openPostgresMetadataBackend, redactPassword } from './open-postgres-metadata.js';
+import { openPostgresMetadataBackend } from './open-postgres-metadata.js';
+import { admin, testDatabase } from './test-database.js';
 
-const ADMIN_URL = process.env.FLYWHEEL_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const TRACKING_TABLES = ['run_artifacts', 'latest_metrics', 'metrics', 'run_tags', 'params', 'runs', 'experiment_tags', 'experiments'];
 
-const database = `flywheel_test_${randomBytes(6).toString('hex')}`;
-const url = (() => {
-  const parsed = new URL(ADMIN_URL);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-})();
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>, target = ADMIN_URL): Promise<T> {
-  const client = new pg.Client({ connectionString: target });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-// The PostgreSQL backend is part of what the suite proves, so an unreachable server fails it.
-await admin(async () => true).catch((error: unknown) => {
-  throw new Error(`PostgreSQL at ${redactPassword(ADMIN_URL)} is not reachable (set FLYWHEEL_TEST_POSTGRES_URL): ${(error as Error).message}`);
-});
+const db = await testDatabase();
+const { url } = db;
 
 let migrated: Promise<void> | undefined;
 
@@ -48,10 +27,10 @@ async function openEmpty(): Promise<MetadataBackend> {
 
 describe('postgres tracking database', () => {
   beforeAll(async () => {
-    await admin((client) => client.query(`create database ${database}`));
+    await db.create();
   });
   afterAll(async () => {
-    await admin((client) => client.query(`drop database if exists ${database} with (force)`));
+    await db.drop();
   });
 
   runTrackingStoreContract('postgres', openEmpty);
