@@ -36,9 +36,23 @@ export async function readRawFeatures(
   features: { numeric: readonly string[]; categorical: readonly CategoricalFeature[] },
   label?: string,
 ): Promise<RawFeatures> {
+  return readFeatureColumns(db, from, { numeric: features.numeric, categoryCodes: features.categorical.map(categoryIndexSql) }, label);
+}
+
+/**
+ * Reads a model's features as typed arrays in row order: numeric columns as float32 (what an
+ * ONNX model is fed; null → NaN), categorical ones as int32 codes computed by the given SQL
+ * expressions, and the label as doubles when asked for.
+ */
+export async function readFeatureColumns(
+  db: DuckDBConnection,
+  from: string,
+  features: { numeric: readonly string[]; categoryCodes: readonly string[] },
+  label?: string,
+): Promise<RawFeatures> {
   const requests: ColumnRequest[] = [
     ...features.numeric.map((name): ColumnRequest => ({ expr: quoteIdentifier(name), kind: 'float32' })),
-    ...features.categorical.map((f): ColumnRequest => ({ expr: categoryIndexSql(f), kind: 'int32' })),
+    ...features.categoryCodes.map((expr): ColumnRequest => ({ expr, kind: 'int32' })),
   ];
   if (label !== undefined) requests.push({ expr: quoteIdentifier(label), kind: 'float64' });
   const { rowCount, columns } = await readColumns(db, from, requests);
@@ -46,7 +60,7 @@ export async function readRawFeatures(
   return {
     rows: rowCount,
     numeric: features.numeric.map((_, j) => columns[j] as Float32Array),
-    categorical: features.categorical.map((_, c) => columns[offset + c] as Int32Array),
+    categorical: features.categoryCodes.map((_, c) => columns[offset + c] as Int32Array),
     labels: label === undefined ? undefined : (columns[requests.length - 1] as Float64Array),
   };
 }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier, quoteLiteral } from '../../data/duckdb.js';
-import { readColumns, type ColumnRequest } from '../columns.js';
+import { readFeatureColumns } from '../design-matrix.js';
 import type { GbdtFeatures } from './fit-gbdt.js';
 
 /** A categorical feature's kept categories, most frequent first. */
@@ -22,28 +22,12 @@ export function categoryCodeSql(feature: CategoryList): string {
   return `CASE WHEN ${value} IS NULL OR ${value} = '' THEN ${other + 1} ELSE ${known} END`;
 }
 
-/**
- * Reads the model's features of a table expression as typed arrays in row order: numeric
- * columns as float32 (what the ONNX model is fed; null → NaN), categorical ones as codes, and
- * the label as doubles when asked for.
- */
+/** Reads the model's features of a table expression (categories as their codes) and, when asked, the label. */
 export async function readGbdtColumns(
   db: DuckDBConnection,
   from: string,
   features: { numeric: readonly string[]; categorical: readonly CategoryList[] },
   label?: string,
 ): Promise<GbdtFeatures & { labels: Float64Array | undefined }> {
-  const requests: ColumnRequest[] = [
-    ...features.numeric.map((name): ColumnRequest => ({ expr: quoteIdentifier(name), kind: 'float32' })),
-    ...features.categorical.map((f): ColumnRequest => ({ expr: categoryCodeSql(f), kind: 'int32' })),
-  ];
-  if (label !== undefined) requests.push({ expr: quoteIdentifier(label), kind: 'float64' });
-  const { rowCount, columns } = await readColumns(db, from, requests);
-  const offset = features.numeric.length;
-  return {
-    rows: rowCount,
-    numeric: features.numeric.map((_, j) => columns[j] as Float32Array),
-    categorical: features.categorical.map((_, c) => columns[offset + c] as Int32Array),
-    labels: label === undefined ? undefined : (columns[requests.length - 1] as Float64Array),
-  };
+  return readFeatureColumns(db, from, { numeric: features.numeric, categoryCodes: features.categorical.map(categoryCodeSql) }, label);
 }
