@@ -67,3 +67,19 @@ export function progressPrinter(options: ProgressOptions = {}): (event: RunEvent
 function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? text;
 }
+
+/** Runs `work`, telling the person at the terminal what is going on when it takes over a second. */
+export async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  let announced = false;
+  const timer = setTimeout(() => {
+    announced = true;
+    process.stderr.write(`${label}…\n`);
+  }, 1000);
+  try {
+    return await work();
+  } finally {
+    clearTimeout(timer);
+    if (announced) process.stderr.write(`${label}: ${formatDuration(performance.now() - started)}\n`);
+  }
+}

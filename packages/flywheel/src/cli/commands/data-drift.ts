@@ -5,7 +5,8 @@ import type { DriftReport } from '../../data/drift/drift-format.js';
 import type { DriftFailOn } from '../../data/drift/drift-component.js';
 import type { DriftKind, DriftOptions } from '../../data/drift/options.js';
 import { EXIT } from '../exit-codes.js';
-import { formatDuration, printJson, printTable } from '../output.js';
+import { printJson, printTable } from '../output.js';
+import { withProgress } from '../progress.js';
 
 interface DriftFlags {
   reference: string;
@@ -22,22 +23,6 @@ function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer');
   return number;
-}
-
-/** Runs `work`, telling the person at the terminal what is going on when it takes over a second. */
-async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  let announced = false;
-  const timer = setTimeout(() => {
-    announced = true;
-    process.stderr.write(`${label}…\n`);
-  }, 1000);
-  try {
-    return await work();
-  } finally {
-    clearTimeout(timer);
-    if (announced) process.stderr.write(`${label}: ${formatDuration(performance.now() - started)}\n`);
-  }
 }
 
 async function readOptions(path: string): Promise<DriftOptions> {

@@ -7,7 +7,8 @@ import type { DatasetStatistics } from '../../data/statistics-format.js';
 import type { FailOn } from '../../data/validate.js';
 import { EXIT } from '../exit-codes.js';
 import { registerDataDriftCommand } from './data-drift.js';
-import { formatDuration, printJson, printTable } from '../output.js';
+import { printJson, printTable } from '../output.js';
+import { withProgress } from '../progress.js';
 
 /**
  * `flywheel data …`: ingest files into a dataset, profile it, infer a schema, validate new data,
@@ -46,22 +47,6 @@ function pairsOf(values: string[], flag: string): Record<string, string> {
     if (eq <= 0) throw new InvalidInputError(flag, `expected name=value, got ${JSON.stringify(pair)}`);
     return [pair.slice(0, eq), pair.slice(eq + 1)];
   }));
-}
-
-/** Runs `work`, telling the person at the terminal what is going on when it takes over a second. */
-async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  let announced = false;
-  const timer = setTimeout(() => {
-    announced = true;
-    process.stderr.write(`${label}…\n`);
-  }, 1000);
-  try {
-    return await work();
-  } finally {
-    clearTimeout(timer);
-    if (announced) process.stderr.write(`${label}: ${formatDuration(performance.now() - started)}\n`);
-  }
 }
 
 interface IngestFlags {
