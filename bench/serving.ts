@@ -1,8 +1,9 @@
-// `npm run bench -- serving [--duration <s>]`: single-row Open Inference Protocol v2 requests to the
-// demo's flights model served by `flywheel serve`, next to a bare node:http server answering a
-// constant JSON in the same run. Maximum throughput with wrk (1 thread, 16 connections; Debian's
-// `wrk`), then latency at a fixed 5,000 requests/s from an open-loop generator (latency counted
-// from each request's scheduled send time, so a stall is not hidden). Loopback only.
+// `npm run bench -- serving [--duration <s>] [--only <label prefix>]`: single-row Open Inference
+// Protocol v2 requests to the demo's flights model served by `flywheel serve`, next to a bare
+// node:http server answering a constant JSON in the same run; `--only defaults` runs one case.
+// Maximum throughput with wrk (1 thread, 16 connections; Debian's `wrk`), then latency at a fixed
+// 5,000 requests/s from an open-loop generator (latency counted from each request's scheduled
+// send time, so a stall is not hidden). Loopback only.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -13,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const bin = fileURLToPath(new URL('../packages/flywheel/bin/flywheel.mjs', import.meta.url));
 const durationArg = process.argv.indexOf('--duration');
 const seconds = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 10;
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'fw-bench-serving-'));
 const MODEL = 'flights-delay';
 
@@ -151,6 +154,7 @@ const rows: string[] = [];
 const date = new Date().toISOString().slice(0, 10);
 const machine = `${availableParallelism()} | ${process.version}`;
 for (const c of cases) {
+  if (only !== undefined && !c.label.startsWith(only)) continue;
   const server = await serve(c.flags);
   const before = load();
   const max = wrk(`${server.url}${path}`);

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
 import { quoteLiteral, withDuckDb } from '../../data/duckdb.js';
 import type { PredictionLogSink, PredictionRecord } from './prediction-log-sink.js';
+import { encodeRecord } from './prediction-ndjson.js';
 
 /** The prediction log of a project: `<home>/predictions`. */
 export function predictionLogDir(home: string): string {
@@ -15,15 +16,13 @@ export function predictionLogDir(home: string): string {
 const STAGED_COLUMNS = `{prediction_id: 'VARCHAR', row: 'INTEGER', ts: 'BIGINT', model: 'VARCHAR', version: 'INTEGER', arm: 'VARCHAR',
   endpoint: 'VARCHAR', inputs: 'JSON', outputs: 'JSON', latency_ms: 'DOUBLE'}`;
 
-/** Records serialised between two yields to the event loop, so a large segment never stalls requests. */
-const RECORDS_PER_SLICE = 2000;
-
 /**
  * The local prediction log: append-only Parquet segments under `dir`, one folder per model and
  * UTC day (`<dir>/<model>/<YYYY-MM-DD>/<segment>.parquet`). Each write becomes new segments, so
  * rotation follows the logger's flush size and interval; a segment is written to a temporary
- * name and renamed, so readers never see half a file. Records are staged as NDJSON and DuckDB
- * (on its own thread) turns them into Parquet: the server's thread only builds the text.
+ * name and renamed, so readers never see half a file. The logger hands over NDJSON bytes, which
+ * go to a staging file as they are; DuckDB (on its own thread) splits them by model and day and
+ * writes the Parquet, so the server's thread never touches a record.
  *
  * Columns: `prediction_id`, `row`, `timestamp` (TIMESTAMP, UTC), `model`, `version`, `arm`,
  * `endpoint`, `inputs` and `outputs` (JSON by name), `latency_ms`.
@@ -38,14 +37,39 @@ export class ParquetPredictionLog implements PredictionLogSink {
   constructor(readonly dir: string) {}
 
   async write(records: readonly PredictionRecord[]): Promise<void> {
-    const groups = new Map<string, PredictionRecord[]>();
-    for (const record of records) {
-      const key = join(record.model, record.timestamp.toISOString().slice(0, 10));
-      const group = groups.get(key);
-      if (group) group.push(record);
-      else groups.set(key, [record]);
+    await this.writeNdjson([Buffer.from(records.map(encodeRecord).join(''))]);
+  }
+
+  async writeNdjson(chunks: readonly Buffer[]): Promise<void> {
+    if (chunks.every((chunk) => chunk.length === 0)) return;
+    await mkdir(this.dir, { recursive: true });
+    const batch = this.nextName();
+    const lines = join(this.dir, `.${batch}.ndjson.tmp`);
+    const table = `staged_${batch.replaceAll('-', '_')}`;
+    const { connection } = await this.open();
+    try {
+      await writeFile(lines, chunks);
+      await connection.run(`CREATE TEMP TABLE ${table} AS
+        SELECT prediction_id, "row", epoch_ms(ts) AS timestamp, model, version, arm, endpoint, inputs, outputs, latency_ms
+        FROM read_json(${quoteLiteral(lines)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS})`);
+      const groups = (await connection.runAndReadAll(`SELECT DISTINCT model, strftime(timestamp, '%Y-%m-%d') AS day FROM ${table}`)).getRowObjectsJS();
+      for (const { model, day } of groups) {
+        const folder = join(this.dir, String(model), String(day));
+        await mkdir(folder, { recursive: true });
+        const name = this.nextName();
+        const staging = join(folder, `.${name}.parquet.tmp`);
+        try {
+          await connection.run(`COPY (SELECT * FROM ${table} WHERE model = ${quoteLiteral(String(model))} AND strftime(timestamp, '%Y-%m-%d') = ${quoteLiteral(String(day))})
+            TO ${quoteLiteral(staging)} (FORMAT parquet, COMPRESSION zstd)`);
+          await rename(staging, join(folder, `${name}.parquet`));
+        } finally {
+          await rm(staging, { force: true });
+        }
+      }
+    } finally {
+      await connection.run(`DROP TABLE IF EXISTS ${table}`);
+      await rm(lines, { force: true });
     }
-    for (const [folder, group] of groups) await this.writeSegment(join(this.dir, folder), group);
   }
 
   async close(): Promise<void> {
@@ -57,6 +81,10 @@ export class ParquetPredictionLog implements PredictionLogSink {
     instance.closeSync();
   }
 
+  private nextName(): string {
+    return `${Date.now()}-${process.pid}-${String(this.sequence++).padStart(6, '0')}`;
+  }
+
   private open(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
     this.db ??= (async () => {
       const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -65,33 +93,6 @@ export class ParquetPredictionLog implements PredictionLogSink {
       return { instance, connection: await instance.connect() };
     })();
     return this.db;
-  }
-
-  private async writeSegment(folder: string, records: readonly PredictionRecord[]): Promise<void> {
-    await mkdir(folder, { recursive: true });
-    const name = `${Date.now()}-${process.pid}-${String(this.sequence++).padStart(6, '0')}`;
-    const lines = join(folder, `.${name}.ndjson.tmp`);
-    const staging = join(folder, `.${name}.parquet.tmp`);
-    try {
-      const parts: string[] = [];
-      for (let from = 0; from < records.length; from += RECORDS_PER_SLICE) {
-        if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-        let text = '';
-        for (const r of records.slice(from, from + RECORDS_PER_SLICE)) {
-          text += `{"prediction_id":${JSON.stringify(r.predictionId)},"row":${r.row},"ts":${r.timestamp.getTime()},"model":${JSON.stringify(r.model)},"version":${r.version},"arm":${JSON.stringify(r.arm)},"endpoint":${JSON.stringify(r.endpoint)},"inputs":${JSON.stringify(r.inputs)},"outputs":${JSON.stringify(r.outputs)},"latency_ms":${Number.isFinite(r.latencyMs) ? r.latencyMs : 0}}\n`;
-        }
-        parts.push(text);
-      }
-      await writeFile(lines, parts);
-      const { connection } = await this.open();
-      await connection.run(`COPY (SELECT prediction_id, "row", epoch_ms(ts) AS timestamp, model, version, arm, endpoint, inputs, outputs, latency_ms
-        FROM read_json(${quoteLiteral(lines)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS}))
-        TO ${quoteLiteral(staging)} (FORMAT parquet, COMPRESSION zstd)`);
-      await rename(staging, join(folder, `${name}.parquet`));
-    } finally {
-      await rm(lines, { force: true });
-      await rm(staging, { force: true });
-    }
   }
 }
 

@@ -30,5 +30,10 @@ export interface PredictionRecord {
  */
 export interface PredictionLogSink {
   write(records: readonly PredictionRecord[]): Promise<void>;
+  /**
+   * Optional: the same records as NDJSON bytes (see encodePrediction), which the queue already holds,
+   * so a sink that stores text is spared building an object per record on the server's thread.
+   */
+  writeNdjson?(chunks: readonly Buffer[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServingMetrics } from '../serving-metrics.js';
 import { ParquetPredictionLog, readPredictionLog } from './parquet-prediction-log.js';
 import type { PredictionLogSink, PredictionRecord } from './prediction-log-sink.js';
-import { PredictionLogger, type LoggedPrediction } from './prediction-logger.js';
+import { PredictionLogger } from './prediction-logger.js';
+import type { LoggedPrediction } from './prediction-ndjson.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -53,6 +54,34 @@ describe('the Parquet prediction log', () => {
 
     const files = await readdir(join(logDir, 'flights', '2026-03-01'));
     expect(files.every((f) => /^\d+-\d+-\d{6}\.parquet$/.test(f))).toBe(true);
+  });
+
+  it('splits one write by model and UTC day, and leaves no staging files behind', async () => {
+    const logDir = join(dir, 'days');
+    const logger = new PredictionLogger({ sink: new ParquetPredictionLog(logDir), sampleRate: 1, maxQueueRecords: 1000, flushRecords: 1000, flushIntervalMs: 10_000 });
+    const evening = Date.parse('2026-03-01T23:59:59.999Z');
+    logger.log(entry('late', evening, 'flights', 1, 1));
+    logger.log(entry('next', evening + 1, 'flights', 1, 1));
+    logger.log(entry('other', evening, 'churn', 2, 1));
+    await logger.close();
+
+    expect((await readdir(logDir)).sort()).toEqual(['churn', 'flights']);
+    expect((await readdir(join(logDir, 'flights'))).sort()).toEqual(['2026-03-01', '2026-03-02']);
+    expect((await readdir(join(logDir, 'flights', '2026-03-02'))).every((f) => /^\d+-\d+-\d{6}\.parquet$/.test(f))).toBe(true);
+    expect((await readPredictionLog({ dir: logDir, model: 'flights' })).map((r) => [r.predictionId, r.timestamp.getTime()])).toEqual([['late', evening], ['next', evening + 1]]);
+  });
+
+  it('hands records to a sink without writeNdjson as objects', async () => {
+    const written: PredictionRecord[] = [];
+    const logger = new PredictionLogger({ sink: { write: async (records) => void written.push(...records), close: async () => undefined }, sampleRate: 1, maxQueueRecords: 100, flushRecords: 100, flushIntervalMs: 10_000 });
+    const withNaN = entry('n', 1000, 'flights', 1, 1);
+    (withNaN.inputs.x as { data: Float32Array }).data[0] = Number.NaN;
+    logger.log(withNaN);
+    await logger.close();
+    expect(written).toEqual([{
+      predictionId: 'n', row: 0, timestamp: new Date(1000), model: 'flights', version: 1, arm: 'champion', endpoint: 'v2_infer',
+      inputs: { hour: 8, origin: 'SFO', x: [null, 1] }, outputs: { label: 0, probabilities: [0.75, 0.25] }, latencyMs: 1.5,
+    } satisfies PredictionRecord]);
   });
 
   it('never waits on a slow sink: the queue stays bounded and drops are counted', async () => {

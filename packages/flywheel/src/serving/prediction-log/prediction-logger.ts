@@ -1,22 +1,12 @@
-import type { JsonValue } from '../../core/json.js';
-import type { HostTensor } from '../served-model.js';
 import type { ServingMetrics } from '../serving-metrics.js';
-import { tensorDataToJson } from '../tensor-json.js';
 import type { PredictionLogSink, PredictionRecord } from './prediction-log-sink.js';
+import { decodeRecords, encodePrediction, type LoggedPrediction } from './prediction-ndjson.js';
 
-/** One answered request, as queued: tensors by reference, turned into rows only when written. */
-export interface LoggedPrediction {
-  predictionId: string;
-  timestamp: number;
-  model: string;
-  version: number;
-  arm: string;
-  endpoint: string;
-  latencyMs: number;
-  rows: number;
-  inputs: Readonly<Record<string, HostTensor>>;
-  outputs: Readonly<Record<string, HostTensor>>;
-}
+/**
+ * Size of the buffers the queue appends to: few enough per flush to write in one call, small
+ * enough that an idle server holds little.
+ */
+const CHUNK_BYTES = 256 * 1024;
 
 export interface PredictionLoggerOptions {
   sink: PredictionLogSink;
@@ -36,9 +26,18 @@ export interface PredictionLoggerOptions {
  * The bounded queue in front of a PredictionLogSink. `log` never waits and never grows memory
  * past `maxQueueRecords`: when the sink falls behind, records are dropped and counted
  * (`flywheel_prediction_log_dropped_total`). One write runs at a time.
+ *
+ * A request is encoded as NDJSON when it is logged and appended to byte buffers outside the JS
+ * heap: a queue of live tensors and records would be promoted to the old generation and make the
+ * collector (and a flush that turns them into text) stall requests.
  */
 export class PredictionLogger {
-  private queue: LoggedPrediction[] = [];
+  private chunks: Buffer[] = [];
+  private chunk: Buffer | undefined;
+  private used = 0;
+  /** Records not yet handed to a write. */
+  private pending = 0;
+  /** Records pending or being written. */
   private queuedRecords = 0;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -64,7 +63,14 @@ export class PredictionLogger {
       this.options.metrics?.logDropped.labels('queue_full').inc(entry.rows);
       return;
     }
-    this.queue.push(entry);
+    try {
+      this.append(encodePrediction(entry));
+    } catch (error) {
+      this.options.metrics?.logDropped.labels('write_failed').inc(entry.rows);
+      this.options.onError?.(error);
+      return;
+    }
+    this.pending += entry.rows;
     this.queuedRecords += entry.rows;
     if (this.queuedRecords >= this.options.flushRecords) {
       if (!this.writing) setImmediate(() => void this.flush());
@@ -80,18 +86,17 @@ export class PredictionLogger {
       this.timer = undefined;
     }
     while (this.writing) await this.writing;
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    let count = 0;
-    for (const entry of batch) count += entry.rows;
-    this.writing = this.write(batch, count).finally(() => {
+    if (this.pending === 0) return;
+    const chunks = this.take();
+    const count = this.pending;
+    this.pending = 0;
+    this.writing = this.write(chunks, count).finally(() => {
       this.queuedRecords -= count;
       this.writing = undefined;
     });
     await this.writing;
     if (this.queuedRecords >= this.options.flushRecords) await this.flush();
-    else if (this.queue.length > 0) this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref();
+    else if (this.pending > 0) this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref();
   }
 
   async close(): Promise<void> {
@@ -100,54 +105,45 @@ export class PredictionLogger {
     await this.options.sink.close();
   }
 
-  private async write(batch: readonly LoggedPrediction[], count: number): Promise<void> {
+  /** Appends whole lines only, so every chunk can be decoded on its own. */
+  private append(text: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8; Buffer#write would cut a line that does not fit.
+    const room = text.length * 3;
+    if (!this.chunk || this.used + room > this.chunk.length) {
+      if (this.chunk && this.used > 0) this.chunks.push(this.chunk.subarray(0, this.used));
+      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
+      this.used = 0;
+    }
+    this.used += this.chunk.write(text, this.used);
+  }
+
+  private take(): Buffer[] {
+    const chunks = this.chunks;
+    if (this.chunk && this.used > 0) chunks.push(this.chunk.subarray(0, this.used));
+    this.chunks = [];
+    this.chunk = undefined;
+    this.used = 0;
+    return chunks;
+  }
+
+  private async write(chunks: readonly Buffer[], count: number): Promise<void> {
     try {
-      const records: PredictionRecord[] = [];
-      for (let i = 0; i < batch.length; i++) {
-        // Yield now and then: the queue may hold many thousand requests, and requests must not wait for it.
-        if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
-        for (const record of toRecords(batch[i] as LoggedPrediction)) records.push(record);
+      const sink = this.options.sink;
+      if (sink.writeNdjson) {
+        await sink.writeNdjson(chunks);
+      } else {
+        const records: PredictionRecord[] = [];
+        for (let i = 0; i < chunks.length; i++) {
+          // A chunk is a few hundred records: yield between them, so requests never wait for a large batch.
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+          for (const record of decodeRecords((chunks[i] as Buffer).toString())) records.push(record);
+        }
+        await sink.write(records);
       }
-      await this.options.sink.write(records);
       this.options.metrics?.logWritten.labels().inc(count);
     } catch (error) {
       this.options.metrics?.logDropped.labels('write_failed').inc(count);
       this.options.onError?.(error);
     }
   }
-}
-
-/** Splits a request's tensors into one record per row. */
-export function toRecords(entry: LoggedPrediction): PredictionRecord[] {
-  const inputs = rowsOf(entry.inputs, entry.rows);
-  const outputs = rowsOf(entry.outputs, entry.rows);
-  const timestamp = new Date(entry.timestamp);
-  return Array.from({ length: entry.rows }, (_, row) => ({
-    predictionId: entry.predictionId,
-    row,
-    timestamp,
-    model: entry.model,
-    version: entry.version,
-    arm: entry.arm,
-    endpoint: entry.endpoint,
-    inputs: inputs[row] as Record<string, JsonValue>,
-    outputs: outputs[row] as Record<string, JsonValue>,
-    latencyMs: entry.latencyMs,
-  }));
-}
-
-function rowsOf(tensors: Readonly<Record<string, HostTensor>>, rows: number): Record<string, JsonValue>[] {
-  const out = Array.from({ length: rows }, () => ({}) as Record<string, JsonValue>);
-  for (const name in tensors) {
-    const tensor = tensors[name] as HostTensor;
-    const values = tensorDataToJson(tensor.type, tensor.data);
-    // A tensor without a batch axis (a constant output) is the same for every row.
-    const batched = tensor.shape[0] === rows;
-    const width = batched && rows > 0 ? values.length / rows : values.length;
-    for (let i = 0; i < rows; i++) {
-      const from = batched ? i * width : 0;
-      (out[i] as Record<string, JsonValue>)[name] = width === 1 ? (values[from] as JsonValue) : values.slice(from, from + width);
-    }
-  }
-  return out;
 }
