@@ -1,5 +1,6 @@
 // `npm run bench -- demo`: wall time of the demo through the real CLI in a fresh project — the
-// first run (everything computed) and a second run (everything unchanged comes from the cache).
+// first run (everything computed), the second (the champion is now set, so the evaluation against
+// it runs again) and the third (fully cached: only the registry lookups and the push run).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ const nodeStartup = (() => {
   return performance.now() - started;
 })();
 const cold = timeDemo();
+const second = timeDemo();
 const cached = timeDemo();
 rmSync(dir, { recursive: true, force: true });
 
@@ -30,5 +32,6 @@ const machine = `${availableParallelism()} | ${process.version}`;
 console.log('| date | nproc | node | command | measure | figure | target |');
 console.log('|---|---|---|---|---|---|---|');
 console.log(`| ${date} | ${machine} | \`npm run bench -- demo\` | \`flywheel demo\`, fresh project (3M-row file, Jan → Feb) | ${(cold / 1000).toFixed(1)} s | < 120 s |`);
-console.log(`| ${date} | ${machine} | \`npm run bench -- demo\` | \`flywheel demo\` again, unchanged steps cached | ${(cached / 1000).toFixed(1)} s | < 5 s |`);
+console.log(`| ${date} | ${machine} | \`npm run bench -- demo\` | second run: data and training cached, evaluation against the new champion recomputed | ${(second / 1000).toFixed(1)} s | — |`);
+console.log(`| ${date} | ${machine} | \`npm run bench -- demo\` | third run: fully cached | ${(cached / 1000).toFixed(1)} s | < 5 s |`);
 console.log(`| ${date} | ${machine} | \`npm run bench -- demo\` | \`flywheel --help\` (process start, for scale) | ${(nodeStartup / 1000).toFixed(2)} s | — |`);
