@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import type { DriftReport } from '../../data/drift/drift-format.js';
 import type { DriftFailOn } from '../../data/drift/drift-component.js';
@@ -7,6 +7,7 @@ import type { DriftKind, DriftOptions } from '../../data/drift/options.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printTable } from '../output.js';
 import { withProgress } from '../progress.js';
+import { positiveInteger } from '../options.js';
 
 interface DriftFlags {
   reference: string;
@@ -17,12 +18,6 @@ interface DriftFlags {
   out?: string;
   json?: boolean;
   report?: string;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer');
-  return number;
 }
 
 async function readOptions(path: string): Promise<DriftOptions> {

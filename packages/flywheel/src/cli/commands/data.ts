@@ -9,6 +9,7 @@ import { EXIT } from '../exit-codes.js';
 import { registerDataDriftCommand } from './data-drift.js';
 import { printJson, printTable } from '../output.js';
 import { withProgress } from '../progress.js';
+import { collect, positiveInteger } from '../options.js';
 
 /**
  * `flywheel data …`: ingest files into a dataset, profile it, infer a schema, validate new data,
@@ -24,20 +25,10 @@ export function registerDataCommands(program: Command): void {
   registerDataDriftCommand(data);
 }
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer');
-  return number;
-}
-
 function shareOf(value: string): number {
   const number = Number(value);
   if (!(number >= 0 && number <= 1)) throw new InvalidArgumentError('expected a share between 0 and 1');
   return number;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** `name=value` pairs (the value may contain `=`). */

@@ -8,6 +8,7 @@ import type { RunResult } from '../../pipeline/run-events.js';
 import { resumeRun, runPipeline } from '../../pipeline/runner.js';
 import { withStack } from '../context.js';
 import { cancelOnInterrupt } from '../interrupt.js';
+import { collect, integer } from '../options.js';
 import { formatDuration, formatTime, printJson, printTable } from '../output.js';
 import { progressPrinter } from '../progress.js';
 import { EXIT_FOR_STATUS } from '../exit-codes.js';
@@ -54,7 +55,7 @@ export function registerRunCommands(program: Command): void {
     .command('list')
     .description('list recent runs, newest first')
     .option('--pipeline <name>', 'only runs of this pipeline')
-    .option('--limit <n>', 'how many', parsePositiveInt, 20)
+    .option('--limit <n>', 'how many', integer('--limit', 1, 100_000), 20)
     .option('--json', 'print JSON')
     .action(async (flags: { pipeline?: string; limit: number; json?: boolean }, command: Command) =>
       withStack(command, async (stack) => {
@@ -122,16 +123,6 @@ async function runInteractive(
   } finally {
     interrupt.dispose();
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError('--limit', `expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 /** `--param month=2 --param name=x` → `{ month: 2, name: 'x' }`. */

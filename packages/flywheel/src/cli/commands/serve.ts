@@ -5,6 +5,7 @@ import { startPredictionServer } from '../../serving/prediction-server.js';
 import type { ModelServingOptions, ServingLogger } from '../../serving/serving-options.js';
 import { parseStickyKey } from '../../serving/traffic-split.js';
 import { withStack } from '../context.js';
+import { collect, integer, number } from '../options.js';
 
 interface ServeFlags {
   host: string;
@@ -161,27 +162,6 @@ function consoleLogger(): ServingLogger {
     error: (details, message) => line('error', details, message),
     warn: (details, message) => line('warn', details, message),
     info: (details, message) => line('info', details, message),
-  };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function number(flag: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidInputError(flag, `expected a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function integer(flag: string, min: number, max: number): (value: string) => number {
-  const parse = number(flag, min, max);
-  return (value) => {
-    const n = parse(value);
-    if (!Number.isInteger(n)) throw new InvalidInputError(flag, `expected a whole number, got ${JSON.stringify(value)}`);
-    return n;
   };
 }
 
