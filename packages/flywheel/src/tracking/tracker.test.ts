@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
@@ -11,6 +10,7 @@ import { openSqliteMetadataBackend } from '../metadata/sql/sqlite/open-sqlite-me
 import { InvalidParameterValueError, InvalidStateError } from './errors.js';
 import type { LogBatch } from './model.js';
 import { Tracker } from './tracker.js';
+import { expectTwoWritersKeepEveryPoint } from './two-writers.test-support.js';
 import type { TrackingStore } from './tracking-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flywheel-tracker-'));
@@ -183,37 +183,18 @@ describe('Tracker', () => {
   it('lets two processes log to one run at once without losing or duplicating points', async () => {
     const path = tempPath('shared.db');
     const shared = await openSqliteMetadataBackend({ path });
-    const run = await new Tracker(shared.tracking, undefined, { batchSize: 200 }).startRun({ name: 'shared' });
-    const script = tempPath('writer.mts');
     const opener = fileURLToPath(new URL('../metadata/sql/sqlite/open-sqlite-metadata.ts', import.meta.url));
-    const tracker = fileURLToPath(new URL('./tracker.ts', import.meta.url));
-    writeFileSync(script, [
-      `import { openSqliteMetadataBackend } from ${JSON.stringify(opener)};`,
-      `import { Tracker } from ${JSON.stringify(tracker)};`,
-      `const backend = await openSqliteMetadataBackend({ path: ${JSON.stringify(path)} });`,
-      `const run = await new Tracker(backend.tracking, undefined, { batchSize: 200 }).resumeRun(${JSON.stringify(run.id)});`,
-      'for (let i = 0; i < 20000; i++) {',
-      "  run.logMetric('loss', 1, { step: 100000 + i, timestamp: 2 });",
-      '  if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));',
-      '}',
-      'await run.flush();',
-      'await backend.close();',
-    ].join('\n'));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    for (let i = 0; i < 20_000; i++) {
-      run.logMetric('loss', 0, { step: i, timestamp: 1 });
-      if (i % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    await run.flush();
-    expect(await exited, stderr).toBe(0);
-    await run.end();
-    const steps = (await shared.tracking.getMetricHistory(run.id, 'loss')).items.map((m) => m.step);
-    expect(steps).toHaveLength(40_000);
-    expect(new Set(steps).size).toBe(40_000);
-    expect((await shared.tracking.getRun(run.id)).data.metrics[0]).toEqual({ key: 'loss', value: 1, step: 119_999, timestamp: 2 });
+    await expectTwoWritersKeepEveryPoint({
+      backend: shared,
+      openInChild: [
+        `import { openSqliteMetadataBackend } from ${JSON.stringify(opener)};`,
+        `const backend = await openSqliteMetadataBackend({ path: ${JSON.stringify(path)} });`,
+      ],
+      dir: dirname(path),
+      points: 20_000,
+      batchSize: 200,
+      yieldEvery: 500,
+    });
     await shared.close();
   });
 });

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tracker } from '../../../tracking/tracker.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runTrackingStoreContract } from '../../../tracking/tracking-store.contract.js';
+import { expectTwoWritersKeepEveryPoint } from '../../../tracking/two-writers.test-support.js';
 import type { MetadataBackend } from '../../metadata-backend.js';
 import { openPostgresMetadataBackend } from './open-postgres-metadata.js';
 import { admin, testDatabase } from './test-database.js';
@@ -37,38 +36,19 @@ describe('postgres tracking database', () => {
 
   it('lets two processes log to one run at once without losing or duplicating points', async () => {
     const backend = await openEmpty();
-    const run = await new Tracker(backend.tracking, undefined, { batchSize: 500 }).startRun({ name: 'shared' });
     const dir = mkdtempSync(join(tmpdir(), 'flywheel-postgres-tracking-'));
-    const script = join(dir, 'writer.mts');
     const opener = fileURLToPath(new URL('./open-postgres-metadata.ts', import.meta.url));
-    const tracker = fileURLToPath(new URL('../../../tracking/tracker.ts', import.meta.url));
-    writeFileSync(script, [
-      `import { openPostgresMetadataBackend } from ${JSON.stringify(opener)};`,
-      `import { Tracker } from ${JSON.stringify(tracker)};`,
-      `const backend = await openPostgresMetadataBackend({ url: ${JSON.stringify(url)}, poolSize: 2 });`,
-      `const run = await new Tracker(backend.tracking, undefined, { batchSize: 500 }).resumeRun(${JSON.stringify(run.id)});`,
-      'for (let i = 0; i < 10000; i++) {',
-      "  run.logMetric('loss', 1, { step: 100000 + i, timestamp: 2 });",
-      '  if (i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));',
-      '}',
-      'await run.flush();',
-      'await backend.close();',
-    ].join('\n'));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    for (let i = 0; i < 10_000; i++) {
-      run.logMetric('loss', 0, { step: i, timestamp: 1 });
-      if (i % 250 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    await run.flush();
-    expect(await exited, stderr).toBe(0);
-    await run.end();
-    const steps = (await backend.tracking.getMetricHistory(run.id, 'loss')).items.map((m) => m.step);
-    expect(steps).toHaveLength(20_000);
-    expect(new Set(steps).size).toBe(20_000);
-    expect((await backend.tracking.getRun(run.id)).data.metrics[0]).toEqual({ key: 'loss', value: 1, step: 109_999, timestamp: 2 });
+    await expectTwoWritersKeepEveryPoint({
+      backend,
+      openInChild: [
+        `import { openPostgresMetadataBackend } from ${JSON.stringify(opener)};`,
+        `const backend = await openPostgresMetadataBackend({ url: ${JSON.stringify(url)}, poolSize: 2 });`,
+      ],
+      dir,
+      points: 10_000,
+      batchSize: 500,
+      yieldEvery: 250,
+    });
     await backend.close();
     rmSync(dir, { recursive: true, force: true });
   });
