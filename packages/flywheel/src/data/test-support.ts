@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Stack } from '../config/stack.js';
+import type { TrackedRun } from '../tracking/tracked-run.js';
 import type { JsonObject } from '../core/json.js';
 import type { ArtifactSpecs, ComponentResult, FunctionComponent, InputArtifact, OutputArtifact } from '../pipeline/component.js';
 import { quoteLiteral, withDuckDb } from './duckdb.js';
@@ -40,6 +41,7 @@ export async function runComponent<P, I extends ArtifactSpecs, O extends Artifac
     workDir: options.dir,
     attempt: 1,
     stack: {} as Stack,
+    tracking: {} as TrackedRun,
     run: { id: 'test-run', step: component.name, executionId: 1 },
   });
   return { result, outputs, logs };

@@ -1,5 +1,6 @@
 import type { Stack } from '../config/stack.js';
 import type { JsonObject } from '../core/json.js';
+import type { TrackedRun } from '../tracking/tracked-run.js';
 import type { AnyComponent, ComponentResult, InputArtifact, OutputArtifact, StepLogger } from '../pipeline/component.js';
 
 /** One attempt of one step, ready to run: inputs are on local disk, output paths are chosen. */
@@ -22,6 +23,13 @@ export interface StepTask {
   log: StepLogger;
   /** Handed to function components (RunContext.stack); remote executors rebuild their own. */
   stack: Stack;
+  /** The step's tracked run: function components log to it (RunContext.tracking). */
+  tracking: TrackedRun;
+  /**
+   * Where a command component may append metrics, params and tags as NDJSON (named to it by
+   * FLYWHEEL_TRACKING_FILE); the runner records them on the step's tracked run afterwards.
+   */
+  trackingFile: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { Stack } from '../config/stack.js';
+import type { TrackedRun } from '../tracking/tracked-run.js';
 import type { ArtifactType } from './artifact-types.js';
 
 export type ArtifactSpecs = Record<string, ArtifactType>;
@@ -45,6 +46,11 @@ export interface RunContext<P, I extends ArtifactSpecs, O extends ArtifactSpecs>
   attempt: number;
   /** The assembled backends, e.g. to register a model version. */
   stack: Stack;
+  /**
+   * The step's tracked run (experiment = the pipeline's name): `tracking.logMetric('loss', 0.3, { step })`.
+   * Metrics are buffered and written in batches; the runner ends the run with the step.
+   */
+  tracking: TrackedRun;
   /** Identity of the current run and step, for records the component makes. */
   run: { id: string; step: string; executionId: number };
 }

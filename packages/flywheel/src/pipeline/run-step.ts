@@ -13,6 +13,11 @@ import { jsonProblem } from './params.js';
 import { findCached } from './reuse.js';
 import type { RunEventListener, StepOutcome } from './run-events.js';
 import { StepLog } from './step-log.js';
+import { ingestTrackingFile } from '../tracking/tracking-file.js';
+import { paramsFromJson } from '../tracking/params-from-json.js';
+import type { TrackedRun } from '../tracking/tracked-run.js';
+import type { TrackingStore } from '../tracking/tracking-store.js';
+import { TAG_RUN, TAG_STEP } from './tracking-tags.js';
 import { materializeInputs, prepareOutputs, storeOutputs } from './step-io.js';
 
 /** What every step of one run shares. */
@@ -32,6 +37,8 @@ export interface RunState {
   readonly baseDir: string;
   readonly signal: AbortSignal;
   readonly emit: RunEventListener;
+  /** The pipeline run's tracked run and its experiment: every executed step is a child run. */
+  readonly tracking: { readonly experimentId: string; readonly parent: TrackedRun };
 }
 
 /** Runs one step: from the cache when possible, else with retries and timeouts; records it all. */
@@ -77,6 +84,20 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
     inputs: inputEvents,
     contextIds: run.contextIds,
   });
+  // Most steps end within milliseconds: their tracked run is written once, at the end. One that
+  // runs longer, or logs, appears as RUNNING at once (see TrackedRun.write).
+  const tracked = run.stack.tracking.deferRun({
+    experimentId: run.tracking.experimentId,
+    name: step.name,
+    parent: run.tracking.parent,
+    executionId: execution.id,
+    params: paramsFromJson(step.params),
+    tags: { [TAG_RUN]: run.runId, [TAG_STEP]: step.name },
+  });
+  const showRunning = setTimeout(() => {
+    tracked.write().catch((error: unknown) => log.write('warn', `tracking: ${errorMessage(error)}`));
+  }, SHOW_RUNNING_AFTER_MS);
+  showRunning.unref();
   run.emit({ type: 'step-started', runId: run.runId, step: step.name, executionId: execution.id });
 
   // Nothing here creates a folder a step does not need (the executor makes the work folder, the
@@ -96,6 +117,9 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
       patch: { state, properties, error: extra.error ?? null, endedAt: new Date() },
       outputs: extra.outputs ?? [],
     });
+    clearTimeout(showRunning);
+    logResultMetrics(tracked, extra.result);
+    await tracked.end(TRACKING_STATUS[state]);
     return outputs;
   };
 
@@ -106,21 +130,25 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
     let failure: unknown;
     try {
       localInputs ??= await materializeInputs(artifacts, inputs, join(stepDir, 'inputs'));
+      const stepInputs = localInputs;
       const outputs = prepareOutputs(step, join(stepDir, 'outputs'));
-      const result = await attemptOnce(run, step, {
+      const trackingFile = join(workDir, 'tracking.ndjson');
+      const result = await recordTrackingFile(trackingFile, run.stack.tracking.store, tracked, log, () => attemptOnce(run, step, {
         runId: run.runId,
         step: step.name,
         executionId: execution.id,
         component: run.components.get(step.name)!,
         params: step.params,
-        inputs: localInputs,
+        inputs: stepInputs,
         outputs,
         workDir,
         attempt,
         baseDir: run.baseDir,
         log: log.logger,
         stack: run.stack,
-      });
+        tracking: tracked,
+        trackingFile,
+      }));
       const problem = result === undefined ? undefined : jsonProblem(result, 'result');
       if (problem) throw new OutputNotWrittenError(step.name, '(returned value)', problem);
       done = { result, stored: await storeOutputs(artifacts, step, outputs) };
@@ -157,6 +185,46 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
     run.emit({ type: 'step-failed', runId: run.runId, step: step.name, executionId: execution.id, attempts: attempt, error: message });
     return { status: 'failed', executionId: execution.id, outputs: {}, attempts: attempt, error: message };
   }
+}
+
+const TRACKING_STATUS = { complete: 'FINISHED', failed: 'FAILED', canceled: 'KILLED' } as const;
+/** How long a step runs before its tracked run is written as RUNNING. */
+const SHOW_RUNNING_AFTER_MS = 250;
+
+/** The finite numbers a component returned (e.g. `auc`), as metrics of its step's run. */
+function logResultMetrics(tracked: TrackedRun, result: ComponentResult | undefined): void {
+  if (!result) return;
+  for (const [key, value] of Object.entries(result)) {
+    if (typeof value === 'number' && Number.isFinite(value)) tracked.logMetric(key, value);
+  }
+}
+
+/**
+ * Runs an attempt, then records what a command appended to its tracking file on the step's
+ * tracked run. A malformed file fails an attempt that otherwise succeeded; after a failed
+ * attempt it is only reported, so the attempt's own error stays the one shown.
+ */
+async function recordTrackingFile(
+  path: string,
+  store: TrackingStore,
+  tracked: TrackedRun,
+  log: StepLog,
+  attempt: () => Promise<ComponentResult>,
+): Promise<ComponentResult> {
+  let result: ComponentResult;
+  try {
+    result = await attempt();
+  } catch (error) {
+    if (existsSync(path)) {
+      await tracked.write().then(() => ingestTrackingFile(store, tracked.id, path)).catch((e: unknown) => log.write('warn', errorMessage(e)));
+    }
+    throw error;
+  }
+  if (existsSync(path)) {
+    await tracked.write();
+    await ingestTrackingFile(store, tracked.id, path);
+  }
+  return result;
 }
 
 /** Cleanup that must not turn a finished step into a failed one. */

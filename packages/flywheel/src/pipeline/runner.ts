@@ -14,6 +14,9 @@ import type { RunCounts, RunEvent, RunEventListener, RunResult, StepOutcome } fr
 import { runStep } from './run-step.js';
 import type { RunState } from './run-step.js';
 import { runDag } from './scheduler.js';
+import { paramsFromJson } from '../tracking/params-from-json.js';
+import type { TrackedRun } from '../tracking/tracked-run.js';
+import { TAG_RUN } from './tracking-tags.js';
 
 /** Run ids name folders under `<home>/work`, so they stay path-safe. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -166,6 +169,7 @@ async function execute(stack: Stack, compiled: CompiledPipeline, run: RunSetup):
   const signal = run.signal ?? new AbortController().signal;
   const index = new Map(steps.map((step, i) => [step.name, i]));
 
+  const tracked = await trackPipelineRun(stack, compiled, run);
   const state: RunState = {
     stack,
     runId: run.runId,
@@ -178,6 +182,7 @@ async function execute(stack: Stack, compiled: CompiledPipeline, run: RunSetup):
     baseDir: run.pipelineFile === null ? stack.projectDir : dirname(run.pipelineFile),
     signal,
     emit,
+    tracking: { experimentId: tracked.experimentId, parent: tracked },
   };
   const outcomes: (StepOutcome | undefined)[] = new Array<StepOutcome | undefined>(steps.length);
   const finished = new Array<boolean>(steps.length).fill(false);
@@ -212,6 +217,7 @@ async function execute(stack: Stack, compiled: CompiledPipeline, run: RunSetup):
   await stack.metadata.updateContext(run.runContext.id, {
     properties: { status: result.status, endedAt: new Date().toISOString(), error: result.error ?? null },
   });
+  await tracked.end(TRACKING_STATUS[result.status]);
   if (result.status === 'complete') await rm(state.workRoot, { recursive: true, force: true });
   emit({ type: 'run-finished', runId: run.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, error: result.error });
   if (crash !== undefined) throw crash;
@@ -257,6 +263,25 @@ function summarize(
     error = `run ${runId} was canceled`;
   }
   return { runId, pipeline: compiled.ir.pipeline.name, status, error, durationMs, counts, steps };
+}
+
+const TRACKING_STATUS = { complete: 'FINISHED', failed: 'FAILED', canceled: 'KILLED' } as const;
+
+/**
+ * The pipeline run as a tracked run (experiment = pipeline name, run name = run id), parent of
+ * one run per executed step; a resumed run continues the same tracked run.
+ */
+async function trackPipelineRun(stack: Stack, compiled: CompiledPipeline, run: RunSetup): Promise<TrackedRun> {
+  const existing = run.runContext.properties.trackedRunId;
+  if (typeof existing === 'string') return stack.tracking.resumeRun(existing);
+  const tracked = await stack.tracking.startRun({
+    experiment: compiled.ir.pipeline.name,
+    name: run.runId,
+    params: paramsFromJson(compiled.ir.params),
+    tags: { [TAG_RUN]: run.runId },
+  });
+  await stack.metadata.updateContext(run.runContext.id, { properties: { trackedRunId: tracked.id } });
+  return tracked;
 }
 
 /** Who runs the run, so a resume can tell a dead run from one still going. */

@@ -16,3 +16,4 @@ export { TrackedRun } from './tracked-run.js';
 export type { MetricOptions, ParamValue } from './tracked-run.js';
 export { TRACKING_FILE_ENV, TrackingFileError, ingestTrackingFile } from './tracking-file.js';
 export type { IngestedCounts } from './tracking-file.js';
+export { paramsFromJson } from './params-from-json.js';

@@ -115,6 +115,13 @@ export interface NewRun {
   userId?: string;
   tags?: Tag[];
   executionId?: number;
+  /** 32 lowercase hex digits chosen by the caller; generated when absent. Refused when taken. */
+  runId?: string;
+  /** Stored with the run, in the same transaction. */
+  params?: Param[];
+  /** RUNNING when absent; a run recorded after it ended passes its final status and endTime. */
+  status?: TrackingRunStatus;
+  endTime?: number;
 }
 
 /** What updateRun changes; absent fields are kept. */

@@ -5,7 +5,7 @@ import { mapWithLimit } from '../artifacts/map-with-limit.js';
 import { InvalidParameterValueError, InvalidStateError } from './errors.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { LIMITS } from './model.js';
-import type { RunArtifact, RunInfo, Tag, TrackingRunStatus } from './model.js';
+import type { NewRun, RunArtifact, RunInfo, Tag, TrackingRunStatus } from './model.js';
 import type { TrackingStore } from './tracking-store.js';
 import { validateMetric } from './validation.js';
 
@@ -17,6 +17,14 @@ export interface MetricOptions {
   step?: number;
   /** Epoch milliseconds; now when absent. */
   timestamp?: number;
+}
+
+/** A run whose row is written later: its id is chosen up front, so it can be referred to at once. */
+export interface DeferredRun extends NewRun {
+  runId: string;
+  experimentId: string;
+  runName: string;
+  startTime: number;
 }
 
 /** Files stored at once by logArtifacts. */
@@ -39,29 +47,55 @@ export class TrackedRun {
   readonly id: string;
   readonly experimentId: string;
   readonly name: string;
-  readonly artifactUri: string;
   readonly #store: TrackingStore;
   readonly #artifacts: ArtifactStore | undefined;
   readonly #metrics: MetricBuffer;
   readonly #onEnd: (run: TrackedRun) => void;
+  /** The row to create, while a deferred run has not been written. */
+  #deferred: DeferredRun | undefined;
+  #creating: Promise<void> | undefined;
   #ended = false;
 
+  /** A run already in the store (`created`), or a `deferred` one that its first write creates. */
   constructor(
-    info: RunInfo,
+    run: { created: RunInfo } | { deferred: DeferredRun },
     context: { store: TrackingStore; artifacts: ArtifactStore | undefined; batchSize: number; flushIntervalMs: number; onEnd: (run: TrackedRun) => void },
   ) {
-    this.id = info.runId;
-    this.experimentId = info.experimentId;
-    this.name = info.runName;
-    this.artifactUri = info.artifactUri;
+    const { runId, experimentId, runName } = 'created' in run ? run.created : run.deferred;
+    this.id = runId;
+    this.experimentId = experimentId;
+    this.name = runName;
+    if ('deferred' in run) this.#deferred = run.deferred;
     this.#store = context.store;
     this.#artifacts = context.artifacts;
     this.#onEnd = context.onEnd;
     this.#metrics = new MetricBuffer({
       batchSize: context.batchSize,
       flushIntervalMs: context.flushIntervalMs,
-      write: (metrics) => this.#store.logBatch(this.id, { metrics }),
+      write: async (metrics) => {
+        await this.write();
+        await this.#store.logBatch(this.id, { metrics });
+      },
     });
+  }
+
+  /**
+   * Creates a deferred run's row now (status RUNNING); a no-op once it exists. Every write does
+   * this first, so only a run that ends before anything was written is stored in one go by end().
+   */
+  write(): Promise<void> {
+    const deferred = this.#deferred;
+    if (deferred === undefined) return Promise.resolve();
+    this.#creating ??= this.#store.createRun(deferred).then(
+      () => {
+        this.#deferred = undefined;
+      },
+      (error: unknown) => {
+        this.#creating = undefined;
+        throw error;
+      },
+    );
+    return this.#creating;
   }
 
   /** Metric points logged but not written yet. */
@@ -92,6 +126,7 @@ export class TrackedRun {
   /** Writes params now; logging a key again with another value fails (params are immutable). */
   async logParams(params: Record<string, ParamValue>): Promise<void> {
     const entries = Object.entries(params).map(([key, value]) => ({ key, value: String(value) }));
+    await this.write();
     for (let i = 0; i < entries.length; i += LIMITS.paramsPerBatch) {
       await this.#store.logBatch(this.id, { params: entries.slice(i, i + LIMITS.paramsPerBatch) });
     }
@@ -104,13 +139,15 @@ export class TrackedRun {
   /** Writes tags now; a key set again takes the new value. */
   async setTags(tags: Record<string, string>): Promise<void> {
     const entries: Tag[] = Object.entries(tags).map(([key, value]) => ({ key, value }));
+    await this.write();
     for (let i = 0; i < entries.length; i += LIMITS.tagsPerBatch) {
       await this.#store.logBatch(this.id, { tags: entries.slice(i, i + LIMITS.tagsPerBatch) });
     }
   }
 
-  deleteTag(key: string): Promise<void> {
-    return this.#store.deleteTag(this.id, key);
+  async deleteTag(key: string): Promise<void> {
+    await this.write();
+    await this.#store.deleteTag(this.id, key);
   }
 
   /**
@@ -121,6 +158,7 @@ export class TrackedRun {
     const artifacts = this.#requireArtifacts();
     const blob = await artifacts.putFile(localPath);
     const logged = { path: joinArtifactPath(artifactPath, basename(localPath)), digest: blob.digest, sizeBytes: blob.size };
+    await this.write();
     await this.#store.logArtifacts(this.id, [logged]);
     return logged;
   }
@@ -137,6 +175,7 @@ export class TrackedRun {
       const path = joinArtifactPath(artifactPath, relative(localDir, file).split(sep).join('/'));
       return { path, digest: blob.digest, sizeBytes: blob.size };
     });
+    await this.write();
     if (logged.length > 0) await this.#store.logArtifacts(this.id, logged);
     return logged;
   }
@@ -156,7 +195,13 @@ export class TrackedRun {
       throw new InvalidParameterValueError(`a run ends as FINISHED, FAILED or KILLED, not ${status}`, { field: 'status' });
     }
     await this.flush();
-    await this.#store.updateRun(this.id, { status, endTime: Date.now() });
+    await this.#creating;
+    if (this.#deferred !== undefined) {
+      await this.#store.createRun({ ...this.#deferred, status, endTime: Math.max(Date.now(), this.#deferred.startTime) });
+      this.#deferred = undefined;
+    } else {
+      await this.#store.updateRun(this.id, { status, endTime: Date.now() });
+    }
     this.#ended = true;
     this.#onEnd(this);
   }

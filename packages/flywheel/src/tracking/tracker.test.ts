@@ -49,8 +49,35 @@ describe('Tracker', () => {
     expect(Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]))).toMatchObject({
       'mlflow.parentRunId': parent.id, 'mlflow.runName': 'depth-6', 'mlflow.user': 'ann', 'mlflow.source.type': 'LOCAL', team: 'risk',
     });
-    expect(child.artifactUri).toBe(`mlflow-artifacts:/${parent.experimentId}/${child.id}/artifacts`);
+    expect(run.info.artifactUri).toBe(`mlflow-artifacts:/${parent.experimentId}/${child.id}/artifacts`);
     expect((await tracker.startRun()).experimentId).toBe('0');
+  });
+
+  it('writes a deferred run once, complete, when it ends before anything was logged', async () => {
+    const tracker = new Tracker(store, undefined, { userId: 'ann' });
+    const parent = await tracker.startRun({ experiment: 'deferred' });
+    const quick = tracker.deferRun({ experimentId: parent.experimentId, name: 'quick', parent, params: { i: 1 } });
+    await expect(store.getRun(quick.id)).rejects.toThrow(/not found|No run/i);
+    await quick.end('FAILED');
+    const run = await store.getRun(quick.id);
+    expect(run.info).toMatchObject({ runName: 'quick', status: 'FAILED', experimentId: parent.experimentId });
+    expect(run.info.endTime).toBeGreaterThanOrEqual(run.info.startTime);
+    expect(run.data.params).toEqual([{ key: 'i', value: '1' }]);
+    expect(run.data.tags.find((t) => t.key === 'mlflow.parentRunId')?.value).toBe(parent.id);
+  });
+
+  it('creates a deferred run RUNNING at its first write, then ends it like any other', async () => {
+    const tracker = new Tracker(store, undefined, { flushIntervalMs: 10_000 });
+    const parent = await tracker.startRun({ experiment: 'deferred-written' });
+    const slow = tracker.deferRun({ experimentId: parent.experimentId, name: 'slow' });
+    slow.logMetric('loss', 0.5);
+    await Promise.all([slow.setTag('phase', 'fit'), slow.write()]);
+    expect((await store.getRun(slow.id)).info.status).toBe('RUNNING');
+    await slow.end();
+    const run = await store.getRun(slow.id);
+    expect(run.info.status).toBe('FINISHED');
+    expect(run.data.metrics.map((m) => [m.key, m.value])).toEqual([['loss', 0.5]]);
+    expect(run.data.tags.find((t) => t.key === 'phase')?.value).toBe('fit');
   });
 
   it('buffers metric points and writes them when a batch fills, on the interval, on flush and on end', async () => {

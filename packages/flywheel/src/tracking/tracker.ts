@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { InvalidParameterValueError, ResourceAlreadyExistsError } from './errors.js';
 import { DEFAULT_EXPERIMENT_ID, LIMITS, TAG_PARENT_RUN_ID, TAG_SOURCE_NAME, TAG_SOURCE_TYPE, TAG_USER } from './model.js';
-import type { Experiment, RunInfo, Tag } from './model.js';
+import type { Experiment, NewRun, RunInfo, Tag } from './model.js';
 import { TrackedRun } from './tracked-run.js';
-import type { ParamValue } from './tracked-run.js';
+import type { DeferredRun, ParamValue } from './tracked-run.js';
 import type { TrackingStore } from './tracking-store.js';
 
 export interface TrackerOptions {
@@ -76,6 +77,26 @@ export class Tracker {
     const experimentId = options.experimentId ?? (options.experiment === undefined
       ? DEFAULT_EXPERIMENT_ID
       : (await this.experiment(options.experiment)).experimentId);
+    const created = await this.store.createRun({ ...this.#newRun(options), experimentId });
+    return this.#track({ created: created.info });
+  }
+
+  /**
+   * A run whose row is written by its first write (a param, tag, metric flush or artifact), by
+   * `run.write()`, or at its end in one transaction with its final status: for short work such
+   * as a pipeline step, where a separate create and end would cost more than the work. Its id is
+   * known at once, so child runs and other records can point at it.
+   *
+   * @example
+   *   const run = tracker.deferRun({ experimentId: parent.experimentId, name: 'step-3', parent });
+   *   await run.end(); // one createRun with status FINISHED
+   */
+  deferRun(options: StartRunOptions & { experimentId: string; name: string }): TrackedRun {
+    const deferred = { ...this.#newRun(options), experimentId: options.experimentId, runName: options.name, runId: randomUUID().replaceAll('-', ''), startTime: Date.now() };
+    return this.#track({ deferred });
+  }
+
+  #newRun(options: StartRunOptions): NewRun {
     const tags: Tag[] = [
       { key: TAG_USER, value: this.options.userId },
       { key: TAG_SOURCE_NAME, value: process.argv[1] ?? '' },
@@ -85,23 +106,15 @@ export class Tracker {
     if (options.parent !== undefined) {
       tags.push({ key: TAG_PARENT_RUN_ID, value: typeof options.parent === 'string' ? options.parent : options.parent.id });
     }
-    const created = await this.store.createRun({
-      experimentId,
-      runName: options.name,
-      userId: this.options.userId,
-      tags,
-      executionId: options.executionId,
-    });
-    const run = this.#track(created.info);
-    if (options.params !== undefined) await run.logParams(options.params);
-    return run;
+    const params = Object.entries(options.params ?? {}).map(([key, value]) => ({ key, value: String(value) }));
+    return { runName: options.name, userId: this.options.userId, tags, params, executionId: options.executionId };
   }
 
   /** Continues logging to an existing run (from another process, say), marking it RUNNING again as MLflow does. */
   async resumeRun(runId: string): Promise<TrackedRun> {
     const { info } = await this.store.getRun(runId);
     const resumed = info.status === 'RUNNING' ? info : await this.store.updateRun(runId, { status: 'RUNNING' });
-    return this.#track(resumed);
+    return this.#track({ created: resumed });
   }
 
   /** Runs `work` in a new run that ends FINISHED, or FAILED when `work` throws. */
@@ -146,16 +159,16 @@ export class Tracker {
     if (failed !== undefined) throw failed.reason;
   }
 
-  #track(info: RunInfo): TrackedRun {
-    const run = new TrackedRun(info, {
+  #track(run: { created: RunInfo } | { deferred: DeferredRun }): TrackedRun {
+    const tracked = new TrackedRun(run, {
       store: this.store,
       artifacts: this.#artifacts,
       batchSize: this.options.batchSize,
       flushIntervalMs: this.options.flushIntervalMs,
       onEnd: (ended) => this.#open.delete(ended),
     });
-    this.#open.add(run);
-    return run;
+    this.#open.add(tracked);
+    return tracked;
   }
 }
 

@@ -215,6 +215,27 @@ export function runTrackingStoreContract(label: string, open: () => Promise<Meta
         );
       });
 
+      it('records a run that already ended, with a chosen id and its params, in one call', async () => {
+        const runId = 'abcdef0123456789abcdef0123456789';
+        const run = await store.createRun({
+          runId, runName: 'step', startTime: 10, endTime: 25, status: 'FINISHED', params: [{ key: 'b', value: '2' }, { key: 'a', value: '1' }],
+        });
+        expect(run.info).toMatchObject({ runId, status: 'FINISHED', startTime: 10, endTime: 25 });
+        expect(run.data.params).toEqual([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+        expect(await store.getRun(runId)).toEqual(run);
+        expect(await rejection(store.createRun({ runId }))).toBeInstanceOf(ResourceAlreadyExistsError);
+        await expectInvalid(store.createRun({ runId: 'ABC' }), "Invalid run ID: 'ABC': a new run's id is 32 lowercase hex digits");
+        await expectInvalid(
+          store.createRun({ startTime: 10, endTime: 5, status: 'FINISHED' }),
+          "Invalid value 5 for parameter 'end_time' supplied: it must be epoch milliseconds, not before start_time",
+        );
+        await expectInvalid(
+          store.createRun({ params: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] }),
+          "Duplicate parameter keys have been submitted: ['a']. Please ensure the request contains only one param value per param key.",
+        );
+        await expectInvalid(store.createRun({ status: 'DONE' as 'FINISHED' }), "Invalid value 'DONE' for parameter 'status' supplied: use one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED");
+      });
+
       it('links a run to the ML-metadata execution it tracks', async () => {
         const execution = await backend.metadata.putExecution({ type: 'train@1', name: 'train' });
         const run = await store.createRun({ executionId: execution.id });

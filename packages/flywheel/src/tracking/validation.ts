@@ -137,8 +137,14 @@ export function validateBatch(batch: LogBatch): Required<LogBatch> {
   checkBatchLimit('tags', LIMITS.tagsPerBatch, tags.length);
   checkBatchLimit('metrics, params, and tags', LIMITS.entitiesPerBatch, metrics.length + params.length + tags.length);
   for (let i = 0; i < metrics.length; i++) validateMetric(metrics[i] as Metric, `metrics[${i}]`);
-  params.forEach((param, i) => validateParam(param, `params[${i}]`));
+  validateParams(params);
   tags.forEach((tag, i) => validateTag(tag, `tags[${i}]`));
+  return { metrics, params, tags };
+}
+
+/** Each param valid, and no key twice; no limit on the count (a batch has its own). */
+export function validateParams(params: readonly Param[]): void {
+  params.forEach((param, i) => validateParam(param, `params[${i}]`));
   const seen = new Set<string>();
   const duplicates = params.filter((param) => seen.size === seen.add(param.key).size).map((param) => param.key);
   if (duplicates.length > 0) {
@@ -147,7 +153,6 @@ export function validateBatch(batch: LogBatch): Required<LogBatch> {
       { field: 'params' },
     );
   }
-  return { metrics, params, tags };
 }
 
 function arrayOf<T>(value: T[] | undefined, field: string): T[] {

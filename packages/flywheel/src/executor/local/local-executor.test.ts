@@ -40,6 +40,8 @@ async function task(component: AnyComponent, options: { params?: StepTask['param
       workDir: join(dir, 'work'), attempt: 1, baseDir: temp.dir,
       log: { info: (m) => logged.info.push(m), warn: (m) => logged.warn.push(m) },
       stack,
+      tracking: await stack.tracking.startRun({ name: `task-${taskCount}` }),
+      trackingFile: join(dir, 'work', 'tracking.ndjson'),
     },
   };
 }

@@ -9,6 +9,7 @@ import { InvalidParamsError } from '../../pipeline/errors.js';
 import { describeIssues } from '../../pipeline/params.js';
 import { CommandFailedError, CommandNotFoundError, InvalidOutputPropertiesError, InvalidPlaceholderError } from '../errors.js';
 import type { StepTask } from '../executor.js';
+import { TRACKING_FILE_ENV } from '../../tracking/tracking-file.js';
 
 const STDERR_TAIL_LINES = 20;
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -62,7 +63,7 @@ export async function runCommand(
   await writeFile(specPath, JSON.stringify(spec, null, 2));
   signal.throwIfAborted();
 
-  await spawnAndWait(argv, { cwd, env: { ...process.env, ...component.env, FLYWHEEL_STEP: specPath } }, task, signal, options);
+  await spawnAndWait(argv, { cwd, env: { ...process.env, ...component.env, FLYWHEEL_STEP: specPath, [TRACKING_FILE_ENV]: task.trackingFile } }, task, signal, options);
   await readOutputProperties(task);
 }
 

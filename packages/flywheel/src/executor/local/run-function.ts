@@ -28,6 +28,7 @@ export async function runFunction(task: StepTask, component: FunctionComponent, 
     },
     attempt: task.attempt,
     stack: task.stack,
+    tracking: task.tracking,
     run: { id: task.runId, step: task.step, executionId: task.executionId },
   };
   return untilAborted((async () => component.run(context))(), signal);

@@ -42,6 +42,8 @@ export interface SqlDialect {
   like(value: Expression<unknown>, pattern: string, ignoreCase: boolean): Expression<SqlBool>;
   /** Text that sorts by code point, as SQLite sorts; PostgreSQL would otherwise follow the database locale. */
   binaryText(value: Expression<unknown>): Expression<unknown>;
+  /** The constraint a failed statement broke: a unique key or a foreign key; undefined for other errors. */
+  constraintViolation(error: unknown): 'unique' | 'foreign-key' | undefined;
   /** Stores a table in its primary key's order where the engine can (SQLite `without rowid`), saving one index per row. */
   clusterByPrimaryKey<TB extends string, C extends string>(table: CreateTableBuilder<TB, C>): CreateTableBuilder<TB, C>;
 }

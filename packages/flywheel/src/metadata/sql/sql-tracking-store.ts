@@ -10,14 +10,14 @@ import {
 } from '../../tracking/model.js';
 import type {
   Experiment, FileInfo, LogBatch, Metric, MetricHistoryQuery, NewExperiment, NewRun, Param, ResultPage, Run,
-  RunArtifact, RunData, RunInfo, RunPatch, SearchExperimentsQuery, SearchRunsQuery, Tag, ViewType,
+  RunArtifact, RunData, RunInfo, RunPatch, SearchExperimentsQuery, SearchRunsQuery, Tag, TrackingRunStatus, ViewType,
 } from '../../tracking/model.js';
 import { checkMaxResults, pageToken, readPageToken } from '../../tracking/page-token.js';
 import { randomRunName } from '../../tracking/run-names.js';
 import type { TrackingStore } from '../../tracking/tracking-store.js';
 import {
   checkLength, checkText, normpath, parseExperimentId, pyRepr, validateBatch, validateExperimentName, validateKey,
-  validateRunId, validateTag,
+  validateParams, validateRunId, validateTag,
 } from '../../tracking/validation.js';
 import type { Database } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -37,6 +37,20 @@ type Db = Kysely<Database>;
 const DEFAULT_ARTIFACT_ROOT = 'mlflow-artifacts:/';
 const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
 const DIGEST = /^[0-9a-f]{64}$/;
+const NEW_RUN_ID = /^[0-9a-f]{32}$/;
+
+/** RUNNING with no end, or a run recorded after it ended: a final status and an end no earlier than its start. */
+function finalState(run: NewRun, startTime: number): { status: TrackingRunStatus; endTime: number | null } {
+  const status = run.status ?? 'RUNNING';
+  if (!RUN_STATUSES.includes(status)) {
+    throw new InvalidParameterValueError(`Invalid value ${pyRepr(status)} for parameter 'status' supplied: use one of ${RUN_STATUSES.join(', ')}`, { field: 'status' });
+  }
+  const endTime = run.endTime ?? null;
+  if (endTime !== null && (!Number.isSafeInteger(endTime) || endTime < startTime)) {
+    throw new InvalidParameterValueError(`Invalid value ${String(endTime)} for parameter 'end_time' supplied: it must be epoch milliseconds, not before start_time`, { field: 'end_time' });
+  }
+  return { status, endTime };
+}
 
 /**
  * Experiment tracking over the metadata database, for every engine Kysely speaks. Each write is
@@ -215,30 +229,44 @@ export class SqlTrackingStore implements TrackingStore {
     if (executionId !== null && (!Number.isSafeInteger(executionId) || executionId < 1)) {
       throw new InvalidParameterValueError(`Invalid execution id ${String(executionId)}: it must be a positive integer`, { field: 'execution_id' });
     }
+    const { status, endTime } = finalState(run, startTime);
+    if (run.runId !== undefined && !NEW_RUN_ID.test(run.runId)) {
+      throw new InvalidParameterValueError(`Invalid run ID: ${pyRepr(run.runId)}: a new run's id is 32 lowercase hex digits`, { field: 'run_id' });
+    }
+    const params = run.params ?? [];
+    if (!Array.isArray(params)) throw new InvalidParameterValueError('params must be an array', { field: 'params' });
+    validateParams(params);
     return this.#db.transaction().execute(async (trx) => {
       const experiment = await this.#activeExperiment(trx, experimentId);
-      if (executionId !== null) {
-        const execution = await trx.selectFrom('executions').select('id').where('id', '=', executionId).executeTakeFirst();
-        if (execution === undefined) throw new ResourceDoesNotExistError(`No execution with id=${executionId} exists`);
-      }
-      const runId = randomUUID().replaceAll('-', '');
+      const runId = run.runId ?? randomUUID().replaceAll('-', '');
       const row = {
         run_uuid: runId,
         experiment_id: experiment.experiment_id,
         name: runName,
         user_id: userId,
-        status: 'RUNNING',
+        status,
         start_time: startTime,
-        end_time: null,
+        end_time: endTime,
         deleted_time: null,
         lifecycle_stage: 'active',
         artifact_uri: appendToUri(experiment.artifact_location, runId, 'artifacts'),
         execution_id: executionId,
       };
-      const { id } = await trx.insertInto('runs').values(row).returning('id').executeTakeFirstOrThrow();
+      // The keys check the execution exists and the id is new, without a query of their own.
+      const { id } = await trx.insertInto('runs').values(row).returning('id').executeTakeFirstOrThrow().catch((error: unknown) => {
+        const broken = this.#sql.constraintViolation(error);
+        if (broken === 'foreign-key') throw new ResourceDoesNotExistError(`No execution with id=${String(executionId)} exists`);
+        if (broken === 'unique') throw new ResourceAlreadyExistsError(`Run with id=${runId} already exists`);
+        throw error;
+      });
       const sorted = [...tags].map(([key, value]) => ({ key, value })).sort(byKey);
       await trx.insertInto('run_tags').values(sorted.map((tag) => ({ run_id: id, ...tag }))).execute();
-      return { info: toRunInfo({ ...row, id }), data: { metrics: [], params: [], tags: sorted } };
+      // A new run has no params yet and validateParams refused duplicate keys: plain inserts.
+      for (const chunk of this.#chunks(params.map((param) => ({ run_id: id, key: param.key, value: param.value })), 3)) {
+        await trx.insertInto('params').values(chunk).execute();
+      }
+      const storedParams = params.map((param) => ({ key: param.key, value: param.value })).sort(byKey);
+      return { info: toRunInfo({ ...row, id }), data: { metrics: [], params: storedParams, tags: sorted } };
     });
   }
 

@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import type { SqlDialect } from '../sql-dialect.js';
 
 /** PostgreSQL's capabilities: concurrent writers, so read-modify-write transactions lock rows. */
+/** PostgreSQL's SQLSTATE codes of broken constraints. */
+const POSTGRES_CONSTRAINTS: Record<string, 'unique' | 'foreign-key'> = { '23505': 'unique', '23503': 'foreign-key' };
+
 export function postgresCapabilities(label: string): SqlDialect {
   return {
     name: 'postgres',
@@ -19,5 +22,6 @@ export function postgresCapabilities(label: string): SqlDialect {
       : sql<boolean>`${value} like ${pattern} escape ''`,
     binaryText: (value) => sql`${value} collate "C"`,
     clusterByPrimaryKey: (table) => table,
+    constraintViolation: (error) => POSTGRES_CONSTRAINTS[(error as { code?: string } | null)?.code ?? ''],
   };
 }

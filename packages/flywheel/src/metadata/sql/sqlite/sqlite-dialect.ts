@@ -5,6 +5,13 @@ import type {
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqlDialect } from '../sql-dialect.js';
 
+/** better-sqlite3's error codes (SQLite extended result codes) of broken constraints. */
+const SQLITE_CONSTRAINTS: Record<string, 'unique' | 'foreign-key'> = {
+  SQLITE_CONSTRAINT_UNIQUE: 'unique',
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'unique',
+  SQLITE_CONSTRAINT_FOREIGNKEY: 'foreign-key',
+};
+
 /** SQLite's capabilities: one writer at a time, so row locks are never needed. */
 export function sqliteCapabilities(label: string): SqlDialect {
   return {
@@ -24,6 +31,7 @@ export function sqliteCapabilities(label: string): SqlDialect {
       : sql<boolean>`${value} glob ${likeToGlob(pattern)}`,
     binaryText: (value) => value,
     clusterByPrimaryKey: (table) => table.modifyEnd(sql`without rowid`),
+    constraintViolation: (error) => SQLITE_CONSTRAINTS[(error as { code?: string } | null)?.code ?? ''],
   };
 }
 
