@@ -9,6 +9,8 @@ import { registerRunCommands } from './commands/run.js';
 import { registerServeCommand } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 
+/** Error codes that mean the command line asked for something invalid (exit 2). */
+const USAGE_ERRORS = new Set(['invalid_input', 'INVALID_PARAMETER_VALUE']);
 
 export function buildProgram(): Command {
   const program = new Command('flywheel')
@@ -38,6 +40,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`error: ${errorMessage(error)}\n`);
     if (!isFlywheelError(error) && process.env.FLYWHEEL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    return isFlywheelError(error) && error.code === 'invalid_input' ? EXIT.usage : EXIT.failed;
+    return isFlywheelError(error) && USAGE_ERRORS.has(error.code) ? EXIT.usage : EXIT.failed;
   }
 }

@@ -7,6 +7,7 @@ import { loadPipelineFile } from '../../pipeline/load-pipeline-file.js';
 import type { RunResult } from '../../pipeline/run-events.js';
 import { resumeRun, runPipeline } from '../../pipeline/runner.js';
 import { withStack } from '../context.js';
+import { registerTrackedRunCommands } from './tracked-runs.js';
 import { cancelOnInterrupt } from '../interrupt.js';
 import { collect, integer } from '../options.js';
 import { formatDuration, formatTime, printJson, printTable } from '../output.js';
@@ -50,7 +51,8 @@ export function registerRunCommands(program: Command): void {
       }),
     );
 
-  const runs = program.command('runs').description('pipeline runs recorded in the metadata store');
+  const runs = program.command('runs').description('pipeline runs (list, show, logs) and tracked runs (search, compare)');
+  registerTrackedRunCommands(program, runs);
   runs
     .command('list')
     .description('list recent runs, newest first')
