@@ -29,7 +29,7 @@ export function registerTrackedRunCommands(program: Command, runs: Command): voi
     .command('search')
     .description('search tracked runs (pipeline runs, their steps, and runs logged from code) with a filter, newest first')
     .option('-e, --experiment <name>', 'search this experiment (repeatable); all active experiments by default', collect, [])
-    .option('-f, --filter <expr>', `e.g. "metrics.auc > 0.8 and params.depth = '6'" or "tags.flywheel.step = 'train'"`)
+    .option('-f, --filter <expr>', `e.g. "metrics.auc > 0.8 and params.depth = '6'" or "tags.\`flywheel.step\` = 'train'"`)
     .option('-o, --order-by <clause>', 'e.g. "metrics.auc DESC" (repeatable); start time, newest first, by default', collect, [])
     .option('-n, --max-results <n>', 'runs per page', integer('--max-results', 1, 50_000), 50)
     .option('--page-token <token>', 'the next page, as printed after a full page')
@@ -42,7 +42,7 @@ run_name, start_time, end_time, run_id) compared with = != < <= > >= LIKE ILIKE 
 
 Examples:
   flywheel runs search -e flights -f "metrics.auc > 0.65" -o "metrics.auc DESC"
-  flywheel runs search -f "tags.\`flywheel.step\` = 'train'" -c params.l2 --json`)
+  flywheel runs search -f "tags.\\\`flywheel.step\\\` = 'train'" -c params.l2 --json`)
     .action(async (flags: SearchFlags, command: Command) =>
       withStack(command, async (stack) => {
         const experiments = await selectExperiments(stack, flags.experiment);
