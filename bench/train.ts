@@ -155,7 +155,7 @@ async function readLabel(path: string, label: string): Promise<Float64Array> {
 async function score(onnx: Uint8Array, testPath: string): Promise<Float64Array> {
   const modelPath = join(work, 'model.onnx');
   await writeFile(modelPath, onnx);
-  return (await scoreDataset(modelPath, testPath)).probabilities;
+  return (await scoreDataset(modelPath, testPath)).predictions;
 }
 
 /** The logistic trainer's steps, with only the fit (standardisation included) timed. */
@@ -163,10 +163,10 @@ async function logistic(table: Table, trainPath: string, testPath: string): Prom
   const from = tableFunctionFor(trainPath);
   const { onnx, fitSeconds } = await withDuckDb(async (db) => {
     const categorical = await learnCategories(db, from, table.categorical, LOGISTIC.topK);
-    const raw = await readRawFeatures(db, from, { numeric: table.numeric, categorical }, table.label);
+    const raw = await readRawFeatures(db, from, { numeric: table.numeric, categorical, time: [] }, table.label);
     const fitOnce = () => {
       const started = performance.now();
-      const preprocessing = { numeric: table.numeric.map((name, j) => learnStandardisation(name, raw.numeric[j] as Float32Array)), categorical };
+      const preprocessing = { numeric: table.numeric.map((name, j) => learnStandardisation(name, raw.numeric[j] as Float32Array)), categorical, time: [] };
       const fit = fitLogisticRegression(designMatrix(raw, preprocessing.numeric), raw.labels as Float64Array, preprocessing, {
         l2: LOGISTIC.l2, maxIterations: LOGISTIC.maxIterations,
       });

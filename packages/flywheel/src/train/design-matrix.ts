@@ -2,10 +2,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier } from '../data/duckdb.js';
 import { readColumns, type ColumnRequest } from './columns.js';
 import { categoryIndexSql, type CategoricalFeature, type NumericFeature, type Preprocessing } from './preprocessing.js';
+import { timePartPositionSql, type TimeFeature } from './time-parts.js';
 
 /**
- * Preprocessed features in the sparse layout the trainer works on: one dense standardised column
- * per numeric feature and one active index per categorical feature (its one-hot column).
+ * Preprocessed features in the sparse layout the linear trainers work on: one dense standardised
+ * column per numeric feature and one active index per one-hot block (categorical feature or time
+ * part).
  */
 export interface DesignMatrix {
   rows: number;
@@ -13,6 +15,8 @@ export interface DesignMatrix {
   numeric: Float64Array[];
   /** Category position per row, -1 for none (the all-zeros encoding). */
   categorical: Int32Array[];
+  /** Per time part (features in order, their parts in order), value − first value; -1 when missing. */
+  time: Int32Array[];
 }
 
 /** Feature columns as read, before standardisation. */
@@ -22,37 +26,63 @@ export interface RawFeatures {
   numeric: Float32Array[];
   /** Category position per row, -1 for none. */
   categorical: Int32Array[];
-  /** The label as 0/1 doubles, when asked for. */
+  /** Time part positions per row, as in DesignMatrix. */
+  time: Int32Array[];
+  /** The label as doubles, when asked for. */
+  labels: Float64Array | undefined;
+}
+
+/** The features the linear trainers read: numeric and categorical columns, timestamps and their parts. */
+export interface LinearFeatureColumns {
+  numeric: readonly string[];
+  categorical: readonly CategoricalFeature[];
+  time: readonly TimeFeature[];
+}
+
+/**
+ * Reads numeric columns, category positions and time part positions (all computed in DuckDB, so
+ * no strings or timestamps cross into JavaScript), and optionally the label, in row order.
+ */
+export async function readRawFeatures(db: DuckDBConnection, from: string, features: LinearFeatureColumns, label?: string): Promise<RawFeatures> {
+  const timeParts = features.time.flatMap((t) => t.parts.map((part) => timePartPositionSql(t.name, part)));
+  const read = await readFeatureColumns(
+    db,
+    from,
+    { numeric: features.numeric.map(quoteIdentifier), codes: [...features.categorical.map(categoryIndexSql), ...timeParts] },
+    label,
+  );
+  const categoricalCount = features.categorical.length;
+  return {
+    rows: read.rows,
+    numeric: read.numeric,
+    categorical: read.codes.slice(0, categoricalCount),
+    time: read.codes.slice(categoricalCount),
+    labels: read.labels,
+  };
+}
+
+/** Feature columns read by readFeatureColumns. */
+export interface FeatureColumns {
+  rows: number;
+  numeric: Float32Array[];
+  codes: Int32Array[];
   labels: Float64Array | undefined;
 }
 
 /**
- * Reads numeric columns and category positions (mapped in DuckDB, so no strings cross into
- * JavaScript), and optionally the label, in row order.
- */
-export async function readRawFeatures(
-  db: DuckDBConnection,
-  from: string,
-  features: { numeric: readonly string[]; categorical: readonly CategoricalFeature[] },
-  label?: string,
-): Promise<RawFeatures> {
-  return readFeatureColumns(db, from, { numeric: features.numeric, categoryCodes: features.categorical.map(categoryIndexSql) }, label);
-}
-
-/**
- * Reads a model's features as typed arrays in row order: numeric columns as float32 (what an
- * ONNX model is fed; null → NaN), categorical ones as int32 codes computed by the given SQL
- * expressions, and the label as doubles when asked for.
+ * Reads a model's features as typed arrays in row order: numeric SQL expressions as float32
+ * (what an ONNX model is fed; null → NaN), integer codes (category positions, time parts) as
+ * int32, and the label as doubles when asked for.
  */
 export async function readFeatureColumns(
   db: DuckDBConnection,
   from: string,
-  features: { numeric: readonly string[]; categoryCodes: readonly string[] },
+  features: { numeric: readonly string[]; codes: readonly string[] },
   label?: string,
-): Promise<RawFeatures> {
+): Promise<FeatureColumns> {
   const requests: ColumnRequest[] = [
-    ...features.numeric.map((name): ColumnRequest => ({ expr: quoteIdentifier(name), kind: 'float32' })),
-    ...features.categoryCodes.map((expr): ColumnRequest => ({ expr, kind: 'int32' })),
+    ...features.numeric.map((expr): ColumnRequest => ({ expr, kind: 'float32' })),
+    ...features.codes.map((expr): ColumnRequest => ({ expr, kind: 'int32' })),
   ];
   if (label !== undefined) requests.push({ expr: quoteIdentifier(label), kind: 'float64' });
   const { rowCount, columns } = await readColumns(db, from, requests);
@@ -60,7 +90,7 @@ export async function readFeatureColumns(
   return {
     rows: rowCount,
     numeric: features.numeric.map((_, j) => columns[j] as Float32Array),
-    categorical: features.categoryCodes.map((_, c) => columns[offset + c] as Int32Array),
+    codes: features.codes.map((_, c) => columns[offset + c] as Int32Array),
     labels: label === undefined ? undefined : (columns[requests.length - 1] as Float64Array),
   };
 }
@@ -79,11 +109,12 @@ export function designMatrix(raw: RawFeatures, numeric: readonly NumericFeature[
       return out;
     }),
     categorical: raw.categorical,
+    time: raw.time,
   };
 }
 
 /** Reads a dataset's features through learned preprocessing, e.g. to predict in TypeScript. */
 export async function readDesignMatrix(db: DuckDBConnection, from: string, preprocessing: Preprocessing): Promise<DesignMatrix> {
-  const raw = await readRawFeatures(db, from, { numeric: preprocessing.numeric.map((f) => f.name), categorical: preprocessing.categorical });
+  const raw = await readRawFeatures(db, from, { ...preprocessing, numeric: preprocessing.numeric.map((f) => f.name) });
   return designMatrix(raw, preprocessing.numeric);
 }

@@ -9,20 +9,24 @@ import { describeOnnxModel } from '../onnx/model-signature.js';
 import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
 import { readDesignMatrix } from './design-matrix.js';
 import { predictProbabilities } from './logistic-regression.js';
-import { FLIGHT_FEATURES, writeFlightsMonth } from './test-support.js';
+import { FLIGHT_FEATURES, runTrainedModel, writeFlightsMonth, writeFlightsWithOddRows } from './test-support.js';
 import { trainLogisticRegression, type TrainedLogistic } from './train-logistic.js';
 
 let dir: string;
 let trained: TrainedLogistic;
 let modelPath: string;
 let scoredPath: string;
+let january: string;
+let withTimePath: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flywheel-parity-'));
-  const january = join(dir, 'january.parquet');
+  january = join(dir, 'january.parquet');
   const february = join(dir, 'february.parquet');
   await writeFlightsMonth(january, 1, 30_000);
   await writeFlightsMonth(february, 2, 20_000);
+  withTimePath = join(dir, 'with-time.parquet');
+  await writeFlightsWithOddRows(withTimePath, february);
   // A small top-K leaves many February airports unseen; the extra rows add missing values.
   trained = await trainLogisticRegression(january, { ...FLIGHT_FEATURES, topK: 20 });
   modelPath = join(dir, 'model.onnx');
@@ -67,7 +71,7 @@ describe('the exported ONNX graph', () => {
     expect(scores.rowCount).toBe(20_004);
     expect(expected.length).toBe(20_004);
     let worst = 0;
-    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(scores.probabilities[i]! - expected[i]!));
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(scores.predictions[i]! - expected[i]!));
     expect(worst).toBeLessThan(1e-5);
   });
 
@@ -92,5 +96,22 @@ describe('the exported ONNX graph', () => {
     } finally {
       await session.release();
     }
+  });
+});
+
+describe('the exported ONNX graph with time features', () => {
+  it('takes the timestamp as float64 seconds and predicts what TypeScript predicts, to 1e-5, on 20k flights', async () => {
+    const trained = await trainLogisticRegression(january, { label: 'delayed', numeric: ['distance'], categorical: ['origin', 'destination'], topK: 20, time: [{ column: 'date' }] });
+    const path = join(dir, 'with-time.onnx');
+    await writeFile(path, trained.onnx);
+    const { signature } = await describeOnnxModel(path);
+    expect(signature.inputs.at(-1)).toEqual({ name: 'date', type: 'float64', shape: ['N', 1] });
+
+    const actual = await runTrainedModel(trained.onnx, withTimePath, 'probabilities', 1);
+    const expected = await withDuckDb(async (db) => predictProbabilities(trained.model, await readDesignMatrix(db, tableFunctionFor(withTimePath), trained.model.preprocessing)));
+    expect(actual.length).toBe(20_005);
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+    expect(worst).toBeLessThan(1e-5);
   });
 });

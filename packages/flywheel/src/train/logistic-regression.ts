@@ -1,16 +1,10 @@
 import type { DesignMatrix } from './design-matrix.js';
 import { minimizeLbfgs } from './lbfgs.js';
+import { activeParameters, linearScores, unpackWeights, weightLayout, type LinearWeights } from './linear-weights.js';
 import type { Preprocessing } from './preprocessing.js';
 
-/** A fitted logistic regression over preprocessed features. */
-export interface LogisticModel {
-  preprocessing: Preprocessing;
-  intercept: number;
-  /** One weight per numeric feature (on the standardised value). */
-  numericWeights: Float64Array;
-  /** Per categorical feature, one weight per category. */
-  categoricalWeights: Float64Array[];
-}
+/** A fitted logistic regression over preprocessed features: `P(y=1) = σ(b + w·x)`. */
+export type LogisticModel = LinearWeights;
 
 export interface FitLogisticOptions {
   /** Strength of the L2 penalty `l2/2 · ‖w‖²` on the weights (not the intercept). */
@@ -32,8 +26,8 @@ export interface FitLogisticResult {
 
 /**
  * Fits `P(y=1) = σ(b + w·x)` by minimising the mean log loss plus an L2 penalty with full-batch
- * L-BFGS. Parameters are laid out as [intercept, numeric weights, category weights feature by
- * feature]; each row touches the numeric weights and one weight per categorical feature.
+ * L-BFGS. Parameters are laid out by `weightLayout`: [intercept, numeric weights, one-hot
+ * blocks]; each row touches the numeric weights and one weight per one-hot block.
  *
  * @example
  *   const { model } = fitLogisticRegression(matrix, labels, preprocessing, { l2: 1e-4, maxIterations: 200 });
@@ -45,24 +39,9 @@ export function fitLogisticRegression(
   options: FitLogisticOptions,
 ): FitLogisticResult {
   const rows = matrix.rows;
-  const numericCount = matrix.numeric.length;
-  const sizes = preprocessing.categorical.map((f) => f.categories.length);
-  const offsets: number[] = [];
-  let parameters = 1 + numericCount;
-  for (const size of sizes) {
-    offsets.push(parameters);
-    parameters += size;
-  }
-  // Parameter index per row and categorical feature, -1 when the row activates no category.
-  const active = matrix.categorical.map((positions, c) => {
-    const out = new Int32Array(rows);
-    const offset = offsets[c] as number;
-    for (let i = 0; i < rows; i++) {
-      const p = positions[i] as number;
-      out[i] = p < 0 ? -1 : offset + p;
-    }
-    return out;
-  });
+  const layout = weightLayout(preprocessing);
+  const { numericCount, parameters } = layout;
+  const active = activeParameters(matrix, layout);
 
   const z = new Float64Array(rows);
   const inverseRows = 1 / rows;
@@ -133,14 +112,8 @@ export function fitLogisticRegression(
     onIteration: options.onIteration,
   });
 
-  const theta = result.x;
   return {
-    model: {
-      preprocessing,
-      intercept: theta[0] as number,
-      numericWeights: theta.slice(1, 1 + numericCount),
-      categoricalWeights: sizes.map((size, c) => theta.slice(offsets[c] as number, (offsets[c] as number) + size)),
-    },
+    model: unpackWeights(result.x, preprocessing),
     loss: result.value,
     iterations: result.iterations,
     converged: result.converged,
@@ -149,18 +122,7 @@ export function fitLogisticRegression(
 
 /** `P(y=1)` per row of a design matrix, in float64. */
 export function predictProbabilities(model: LogisticModel, matrix: DesignMatrix): Float64Array {
-  const out = new Float64Array(matrix.rows).fill(model.intercept);
-  matrix.numeric.forEach((column, j) => {
-    const w = model.numericWeights[j] as number;
-    for (let i = 0; i < matrix.rows; i++) out[i] = (out[i] as number) + w * (column[i] as number);
-  });
-  matrix.categorical.forEach((positions, c) => {
-    const weights = model.categoricalWeights[c] as Float64Array;
-    for (let i = 0; i < matrix.rows; i++) {
-      const p = positions[i] as number;
-      if (p >= 0) out[i] = (out[i] as number) + (weights[p] as number);
-    }
-  });
+  const out = linearScores(model, matrix);
   for (let i = 0; i < matrix.rows; i++) out[i] = sigmoid(out[i] as number);
   return out;
 }

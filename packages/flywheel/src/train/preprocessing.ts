@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier, quoteLiteral } from '../data/duckdb.js';
+import type { TimeFeature } from './time-parts.js';
 
 /** Standardisation of a numeric feature: `(x - mean) / std`, missing → mean (so → 0). */
 export interface NumericFeature {
@@ -15,9 +16,15 @@ export interface CategoricalFeature {
   categories: string[];
 }
 
+/**
+ * How the linear trainers turn raw columns into model columns. A time part is one-hot encoded
+ * over all its values (24 hours, 7 days, 12 months; missing → all zeros): its effect need not be
+ * monotonic, which a single standardised column would force.
+ */
 export interface Preprocessing {
   numeric: NumericFeature[];
   categorical: CategoricalFeature[];
+  time: TimeFeature[];
 }
 
 /**

@@ -93,7 +93,7 @@ describe('trainLogisticRegression', () => {
     it('a label that is not 0/1, or missing', async () => {
       const path = join(dir, 'bad-label.parquet');
       await writeParquet(path, 'SELECT x::DOUBLE AS x, (x % 3)::INTEGER AS y FROM range(10) t(x)');
-      await rejects(path, { label: 'y', numeric: ['x'] }, 'label', /must be 0 or 1, but 3 of 10 rows hold other values \(e\.g\. 2\)/);
+      await rejects(path, { label: 'y', numeric: ['x'] }, 'label', /must be 0 or 1 for classification, but 3 of 10 rows hold other values \(e\.g\. 2\)/);
       const missing = join(dir, 'missing-label.parquet');
       await writeParquet(missing, 'SELECT x::DOUBLE AS x, CASE WHEN x = 4 THEN NULL ELSE x % 2 END::INTEGER AS y FROM range(10) t(x)');
       await rejects(missing, { label: 'y', numeric: ['x'] }, 'label', /missing in 1 of 10 rows/);
@@ -110,9 +110,26 @@ describe('trainLogisticRegression', () => {
 
     it('no features, a feature twice, the label as a feature, bad parameters', async () => {
       await rejects(referencePath, { label: 'y' }, 'numeric', /no features/);
-      await rejects(referencePath, { label: 'y', numeric: ['x1'], categorical: ['x1'] }, 'categorical', /"x1" is listed twice/);
+      await rejects(referencePath, { label: 'y', numeric: ['x1'], categorical: ['x1'] }, 'categorical[0]', /"x1" is listed twice/);
       await rejects(referencePath, { label: 'y', numeric: ['y'] }, 'label', /both the label and a feature/);
       await rejects(referencePath, { ...reference.params, topK: 0 }, 'topK', /./);
+    });
+
+    it('an infinite numeric feature or timestamp; NaN counts as missing', async () => {
+      const path = join(dir, 'infinite-feature.parquet');
+      await writeParquet(
+        path,
+        `SELECT x::DOUBLE AS x, CASE WHEN x = 2 THEN 'NaN'::DOUBLE WHEN x IN (3, 7) THEN '-Infinity'::DOUBLE ELSE x END AS z,
+                CASE WHEN x = 4 THEN 'infinity'::TIMESTAMP ELSE TIMESTAMP '2001-01-01' + INTERVAL (x) HOUR END AS t, (x % 2)::INTEGER AS y
+         FROM range(10) t(x)`,
+      );
+      await rejects(path, { label: 'y', numeric: ['x', 'z'] }, 'numeric[1]', /numeric feature "z" is infinite \(or beyond float32's ±3\.4e38\) in 2 of 10 rows \(e\.g\. -inf\)/);
+      await rejects(path, { label: 'y', numeric: ['x'], time: [{ column: 't' }] }, 'time[0].column', /time feature "t" is infinite in 1 of 10 rows \(e\.g\. infinity\)/);
+      const nan = join(dir, 'nan-feature.parquet');
+      await writeParquet(nan, "SELECT CASE WHEN x = 2 THEN 'NaN'::DOUBLE ELSE x END AS z, (x % 2)::INTEGER AS y FROM range(10) t(x)");
+      const trained = await trainLogisticRegression(nan, { label: 'y', numeric: ['z'] });
+      // The mean of the 9 present values, 0…9 without 2.
+      expect(trained.model.preprocessing.numeric[0]!.mean).toBeCloseTo(43 / 9, 6);
     });
 
     it('a categorical column without values', async () => {

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier, quoteLiteral } from '../../data/duckdb.js';
 import { readFeatureColumns } from '../design-matrix.js';
+import { timePartSql, type TimeFeature } from '../time-parts.js';
 import type { GbdtFeatures } from './fit-gbdt.js';
 
 /** A categorical feature's kept categories, most frequent first. */
@@ -22,12 +23,23 @@ export function categoryCodeSql(feature: CategoryList): string {
   return `CASE WHEN ${value} IS NULL OR ${value} = '' THEN ${other + 1} ELSE ${known} END`;
 }
 
-/** Reads the model's features of a table expression (categories as their codes) and, when asked, the label. */
+/**
+ * Reads the model's features of a table expression and, when asked, the label: numeric columns,
+ * then the parts of the timestamp columns (numeric features of the trees, NaN when missing), and
+ * categories as their codes.
+ */
 export async function readGbdtColumns(
   db: DuckDBConnection,
   from: string,
-  features: { numeric: readonly string[]; categorical: readonly CategoryList[] },
+  features: { numeric: readonly string[]; categorical: readonly CategoryList[]; time: readonly TimeFeature[] },
   label?: string,
 ): Promise<GbdtFeatures & { labels: Float64Array | undefined }> {
-  return readFeatureColumns(db, from, { numeric: features.numeric, categoryCodes: features.categorical.map(categoryCodeSql) }, label);
+  const timeParts = features.time.flatMap((t) => t.parts.map((part) => timePartSql(t.name, part)));
+  const read = await readFeatureColumns(
+    db,
+    from,
+    { numeric: [...features.numeric.map(quoteIdentifier), ...timeParts], codes: features.categorical.map(categoryCodeSql) },
+    label,
+  );
+  return { rows: read.rows, numeric: read.numeric, categorical: read.codes, labels: read.labels };
 }

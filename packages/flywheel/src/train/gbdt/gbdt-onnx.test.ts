@@ -8,7 +8,7 @@ import { scoreDataset } from '../../evaluate/score-dataset.js';
 import { describeOnnxModel } from '../../onnx/model-signature.js';
 import { onnxRuntime, openInferenceSession } from '../../onnx/onnx-runtime.js';
 import { readFeatureSpec } from '../feature-spec.js';
-import { FLIGHT_FEATURES, writeFlightsMonth } from '../test-support.js';
+import { FLIGHT_FEATURES, runTrainedModel, writeFlightsMonth, writeFlightsWithOddRows } from '../test-support.js';
 import { predictGbdt } from './fit-gbdt.js';
 import { readGbdtColumns } from './gbdt-columns.js';
 import { GBDT_METADATA_KEY } from './gbdt-onnx.js';
@@ -17,6 +17,7 @@ import { trainGbdt, type TrainedGbdt } from './train-gbdt.js';
 let dir: string;
 let january: string;
 let scoredPath: string;
+let withTimePath: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flywheel-gbdt-onnx-'));
@@ -24,6 +25,8 @@ beforeAll(async () => {
   const february = join(dir, 'february.parquet');
   await writeFlightsMonth(january, 1, 30_000);
   await writeFlightsMonth(february, 2, 20_000);
+  withTimePath = join(dir, 'with-time.parquet');
+  await writeFlightsWithOddRows(withTimePath, february);
   scoredPath = join(dir, 'scored.parquet');
   await writeParquet(
     scoredPath,
@@ -43,7 +46,7 @@ async function typescriptPredictions(trained: TrainedGbdt): Promise<Float64Array
   return withDuckDb(async (db) => {
     const numeric = trained.model.features.filter((f) => f.kind === 'numeric').map((f) => f.name);
     const categorical = trained.model.features.flatMap((f) => (f.kind === 'categorical' ? [f] : []));
-    return predictGbdt(trained.model, await readGbdtColumns(db, tableFunctionFor(scoredPath), { numeric, categorical }));
+    return predictGbdt(trained.model, await readGbdtColumns(db, tableFunctionFor(scoredPath), { numeric, categorical, time: [] }));
   });
 }
 
@@ -52,7 +55,7 @@ async function onnxPredictions(trained: TrainedGbdt, name: string): Promise<Floa
   await writeFile(path, trained.onnx);
   const scores = await scoreDataset(path, scoredPath, { batchRows: 7_000 });
   expect(scores.rowCount).toBe(20_006);
-  return scores.probabilities;
+  return scores.predictions;
 }
 
 describe('the exported ONNX graph', () => {
@@ -146,5 +149,29 @@ describe('the exported ONNX graph', () => {
     } finally {
       await session.release();
     }
+  });
+});
+
+describe('the exported ONNX graph with time features', () => {
+  it.each(['classification', 'regression'] as const)('splits on the parts of a float64 timestamp input and predicts what TypeScript predicts, to 1e-5 (%s)', async (task) => {
+    const trained = await trainGbdt(january, {
+      label: task === 'classification' ? 'delayed' : 'delay', task, numeric: ['distance'], categorical: ['origin', 'destination'], time: [{ column: 'date' }], maxBins: 32, maxIterations: 60,
+    });
+    expect(trained.featureImportance.map((f) => f.name)).toEqual(['distance', 'date.hour', 'date.dayOfWeek', 'date.month', 'origin', 'destination']);
+    expect(trained.featureImportance[1]!.gain).toBeGreaterThan(0);
+    const path = join(dir, `with-time-${task}.onnx`);
+    await writeFile(path, trained.onnx);
+    const { signature } = await describeOnnxModel(path);
+    expect(signature.inputs.at(-1)).toEqual({ name: 'date', type: 'float64', shape: ['N', 1] });
+
+    const actual = await runTrainedModel(trained.onnx, withTimePath, task === 'classification' ? 'probabilities' : 'variable', task === 'classification' ? 1 : 0);
+    const expected = await withDuckDb(async (db) => {
+      const categorical = trained.model.features.flatMap((f) => (f.kind === 'categorical' ? [f] : []));
+      return predictGbdt(trained.model, await readGbdtColumns(db, tableFunctionFor(withTimePath), { numeric: ['distance'], categorical, time: [{ name: 'date', parts: ['hour', 'dayOfWeek', 'month'] }] }));
+    });
+    expect(actual.length).toBe(20_005);
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)));
+    expect(worst).toBeLessThan(1e-5);
   });
 });

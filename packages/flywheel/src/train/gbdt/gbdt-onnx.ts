@@ -1,7 +1,9 @@
 import { InvalidInputError } from '../../core/errors.js';
 import { OnnxGraphBuilder } from '../../onnx/graph-builder.js';
 import { attr, encodeOnnxModel } from '../../onnx/onnx-model.js';
+import { addFeatureInputs } from '../feature-inputs-onnx.js';
 import { FEATURE_SPEC_KEY, type FeatureSpec } from '../feature-spec.js';
+import { timePartName } from '../time-parts.js';
 import type { GbdtModel } from './fit-gbdt.js';
 import type { GbdtTask } from './losses.js';
 import { BIN_SLOTS } from './split.js';
@@ -37,6 +39,7 @@ const AGGREGATE_SUM = 1;
  *
  * ```
  * numeric inputs float [N,1] ─────────────────────────────────────┐
+ * timestamp inputs double [N,1] ─ time parts (float) ─────────────┤
  * categorical inputs string [N,1] ─ LabelEncoder (string → bin) ──┴─ Concat ─ TreeEnsemble ─ Add (base score) ─┐
  *   classification: ─ Sigmoid ─ p ─┬─ Concat(1 − p, p) ─ probabilities float [N,2]
  *                                  └─ Greater(p, 0.5) ─ Cast ─ Reshape ─ label int64 [N]
@@ -46,15 +49,16 @@ const AGGREGATE_SUM = 1;
  * Numeric splits are `BRANCH_LEQ` on the float32 bin edges, with `nodes_missing_value_tracks_true`
  * sending NaN the learned way. A categorical input becomes its bin number (unknown values the
  * "other" bin, '' the missing bin), and its splits are `BRANCH_MEMBER` over the bins of the
- * smaller side.
+ * smaller side. The parts of a timestamp (see `addTimeParts`) are numeric features, named by
+ * `timePartName`, after the numeric inputs.
  */
 export function exportGbdtOnnx(model: GbdtModel, spec: FeatureSpec, summary: Readonly<Record<string, unknown>> = {}): Uint8Array {
   const expected = model.features.map((f) => `${f.name}:${f.kind}`).join(', ');
-  if (spec.features.map((f) => `${f.name}:${f.kind}`).join(', ') !== expected) {
-    throw new InvalidInputError('spec.features', `must list the model's features in its order (${expected})`);
+  if (modelFeaturesOf(spec).join(', ') !== expected) {
+    throw new InvalidInputError('spec.features', `must list the model's features in its order (${expected}; time parts after the numeric inputs)`);
   }
   const g = new OnnxGraphBuilder('gradient_boosted_trees', `${model.task === 'classification' ? `P(${spec.label} = 1)` : spec.label} by gradient-boosted trees`);
-  for (const feature of spec.features) g.input(feature.name, feature.kind === 'numeric' ? 'float' : 'string', [BATCH, 1]);
+  addFeatureInputs(g, spec);
 
   const columns = model.features.map((feature) => {
     if (feature.kind === 'numeric') return feature.name;
@@ -106,6 +110,16 @@ export function exportGbdtOnnx(model: GbdtModel, spec: FeatureSpec, summary: Rea
       [GBDT_METADATA_KEY]: JSON.stringify({ task: model.task, trees: model.trees.length, baseScore: model.baseScore, ...summary }),
     },
   });
+}
+
+/** The features the trees split on, as `name:kind`, that a spec's inputs give: numeric inputs, time parts, categorical inputs. */
+function modelFeaturesOf(spec: FeatureSpec): string[] {
+  const of = (kind: FeatureSpec['features'][number]['kind']) => spec.features.filter((f) => f.kind === kind);
+  return [
+    ...of('numeric').map((f) => `${f.name}:numeric`),
+    ...of('timestamp').flatMap((f) => (f.parts ?? []).map((part) => `${timePartName(f.name, part)}:numeric`)),
+    ...of('categorical').map((f) => `${f.name}:categorical`),
+  ];
 }
 
 /**

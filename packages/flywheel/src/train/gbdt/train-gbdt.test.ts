@@ -80,7 +80,7 @@ describe('trainGbdt', () => {
     await writeFile(modelPath, trained.onnx);
     const probe = join(dir, 'many-levels-probe.parquet');
     await writeParquet(probe, "SELECT * FROM (VALUES ('f1', 1), ('f10', 0), ('never-seen', 0), ('r77', 1)) t(code, y)");
-    const { probabilities } = await scoreDataset(modelPath, probe);
+    const { predictions: probabilities } = await scoreDataset(modelPath, probe);
     expect(probabilities[0]).toBeGreaterThan(0.9);
     expect(probabilities[1]).toBeLessThan(0.1);
     // An unseen level and a rare one both fall in the "other" bin.
@@ -130,6 +130,22 @@ describe('trainGbdt', () => {
       await rejects(path, base, 'label', /NaN or infinite in 2 of 10 rows/);
     });
 
+    it('an infinite or float32-overflowing numeric feature, an infinite timestamp; NaN counts as missing', async () => {
+      const path = join(dir, 'infinite-feature.parquet');
+      await writeParquet(
+        path,
+        `SELECT x::DOUBLE AS x, CASE WHEN x = 2 THEN 'NaN'::DOUBLE WHEN x = 3 THEN 1e39 ELSE x END AS z,
+                CASE WHEN x = 4 THEN '-infinity'::TIMESTAMP ELSE TIMESTAMP '2001-01-01' + INTERVAL (x) HOUR END AS t, (x % 2)::INTEGER AS y
+         FROM range(10) t(x)`,
+      );
+      await rejects(path, { ...base, numeric: ['z'] }, 'numeric[0]', /numeric feature "z" is infinite \(or beyond float32's ±3\.4e38\) in 1 of 10 rows \(e\.g\. 1e\+39\)/);
+      await rejects(path, { ...base, time: [{ column: 't', parts: ['hour'] }] }, 'time[0].column', /time feature "t" is infinite in 1 of 10 rows \(e\.g\. -infinity\)/);
+      const nan = join(dir, 'nan-feature.parquet');
+      await writeParquet(nan, "SELECT CASE WHEN x % 10 = 2 THEN 'NaN'::DOUBLE ELSE x END AS z, (x % 2)::INTEGER AS y FROM range(100) t(x)");
+      const trained = await trainGbdt(nan, { label: 'y', task: 'classification', numeric: ['z'], earlyStopping: false, maxIterations: 2 });
+      expect(trained.trainingRows).toBe(100);
+    });
+
     it('no rows', async () => {
       const empty = join(dir, 'empty.parquet');
       await writeParquet(empty, 'SELECT 1.0::DOUBLE AS x, 1 AS y WHERE false');
@@ -138,9 +154,9 @@ describe('trainGbdt', () => {
 
     it('no features, a feature twice or named like an output, the label as a feature, bad parameters', async () => {
       await rejects(basic, { label: 'y', task: 'classification' }, 'numeric', /no features/);
-      await rejects(basic, { ...base, categorical: ['x'] }, 'categorical', /"x" is listed twice/);
+      await rejects(basic, { ...base, categorical: ['x'] }, 'categorical[0]', /"x" is listed twice/);
       await rejects(basic, { ...base, numeric: ['y'] }, 'label', /both the label and a feature/);
-      await rejects(basic, { label: 'y', task: 'regression', numeric: ['variable'] }, 'numeric', /may not be named "variable"/);
+      await rejects(basic, { label: 'y', task: 'regression', numeric: ['variable'] }, 'numeric[0]', /may not be named "variable"/);
       await rejects(basic, { ...base, maxBins: 256 }, 'maxBins', /./);
       await rejects(basic, { ...base, earlyStopping: { validationFraction: 1 } }, 'earlyStopping.validationFraction', /./);
       await rejects(basic, { ...base, task: 'ranking' as 'regression' }, 'task', /./);
