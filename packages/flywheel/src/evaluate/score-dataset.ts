@@ -1,38 +1,50 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidInputError } from '../core/errors.js';
 import { quoteIdentifier, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
-import { binaryClassifierOutputs, sessionSignature, type TensorSpec } from '../onnx/model-signature.js';
+import { sessionSignature, type TensorSpec } from '../onnx/model-signature.js';
 import { onnxRuntime, openInferenceSession, type OnnxRuntime } from '../onnx/onnx-runtime.js';
+import { featureInputExpr, inputFeatureKinds } from '../train/feature-input.js';
 import { describeColumns, requireColumn, scanColumns, type ColumnData, type ColumnKind, type ColumnRequest } from '../train/columns.js';
+import type { ModelTask } from './metric-catalog.js';
+import { predictionOutput } from './model-task.js';
 
 export interface ScoreOptions {
-  /** Also read this 0/1 column, aligned with the predictions. */
+  /** Also read this column, aligned with the predictions: 0/1 for a classifier, a finite number for a regressor. */
   label?: string;
+  /** What the model predicts; read from its outputs by default (see predictionOutput). */
+  task?: ModelTask;
+  /** More columns to read, aligned with the predictions: SQL expressions over the data. */
+  columns?: readonly ColumnRequest[];
   /** Rows per onnxruntime run; 65 536 by default. */
   batchRows?: number;
   signal?: AbortSignal;
 }
 
 export interface Scores {
+  task: ModelTask;
   rowCount: number;
-  /** Probability of the positive class per row. */
-  probabilities: Float64Array;
-  /** The label column (0/1), when one was asked for. */
-  labels: Uint8Array | undefined;
+  /** Per row: the probability of the positive class (classification) or the predicted number (regression). */
+  predictions: Float64Array;
+  /** The label column, when one was asked for. */
+  labels: Float64Array | undefined;
+  /** The extra columns, in the order asked for. */
+  columns: ColumnData[];
 }
 
 const INPUT_COLUMN_KIND: Record<string, ColumnKind> = { float32: 'float32', float64: 'float64', string: 'string', int64: 'float64', int32: 'float64' };
 
 /**
- * Runs a binary classifier over a data file in batches: each model input is fed from the column
- * of the same name, read by DuckDB into typed arrays. Returns the positive-class probability of
- * every row, and its label when asked.
+ * Runs a model over a data file in batches: each model input is fed from the column of the same
+ * name, read by DuckDB into typed arrays. Returns the prediction of every row (the positive-class
+ * probability of a binary classifier, the number a regressor predicts) and, when asked, the label
+ * and more columns in the same row order.
  *
  * @example
- *   const { probabilities, labels } = await scoreDataset('model.onnx', 'feb.parquet', { label: 'delayed' });
+ *   const { task, predictions, labels } = await scoreDataset('model.onnx', 'feb.parquet', { label: 'delayed' });
  */
 export async function scoreDataset(modelPath: string, datasetPath: string, options: ScoreOptions = {}): Promise<Scores> {
   const batchRows = options.batchRows ?? 65_536;
+  const extra = options.columns ?? [];
   let session: InferenceSession;
   try {
     session = await openInferenceSession(modelPath);
@@ -42,8 +54,9 @@ export async function scoreDataset(modelPath: string, datasetPath: string, optio
   try {
     const ort = await onnxRuntime();
     const signature = sessionSignature(session);
-    const outputs = binaryClassifierOutputs(signature);
+    const prediction = predictionOutput(signature, options.task);
     const from = tableFunctionFor(datasetPath, 'examples');
+    const kinds = await inputFeatureKinds(modelPath);
     return await withDuckDb(async (db) => {
       const columns = await describeColumns(db, from);
       const requests: ColumnRequest[] = signature.inputs.map((input) => {
@@ -52,15 +65,19 @@ export async function scoreDataset(modelPath: string, datasetPath: string, optio
           throw new InvalidInputError(`model input ${input.name}`, `is ${input.type} [${input.shape.join(', ')}]; only one-column float, integer or string inputs can be fed from a dataset`);
         }
         requireColumn(columns, input.name, `model input ${input.name}`, 'input');
-        return { expr: quoteIdentifier(input.name), kind };
+        return { expr: featureInputExpr({ name: input.name, kind: kinds.get(input.name) }), kind };
       });
+      const labelAt = requests.length;
       if (options.label !== undefined) {
         requireColumn(columns, options.label, 'label', 'label');
         requests.push({ expr: quoteIdentifier(options.label), kind: 'float64' });
       }
+      const extraAt = requests.length;
+      requests.push(...extra);
 
-      const probabilities: Float64Array[] = [];
-      const labels: Uint8Array[] = [];
+      const predictions: Float64Array[] = [];
+      const labels: Float64Array[] = [];
+      const extraParts: ColumnData[][] = extra.map(() => []);
       let rowCount = 0;
       for await (const batch of scanColumns(db, from, requests, { batchRows })) {
         options.signal?.throwIfAborted();
@@ -68,12 +85,20 @@ export async function scoreDataset(modelPath: string, datasetPath: string, optio
         signature.inputs.forEach((input, i) => {
           feeds[input.name] = toTensor(ort, input, batch.columns[i] as ColumnData, batch.rowCount);
         });
-        const result = await session.run(feeds, [outputs.probability]);
-        probabilities.push(positiveColumn(result[outputs.probability] as Tensor, outputs.probabilityColumn, batch.rowCount));
-        if (options.label !== undefined) labels.push(toLabels(batch.columns[requests.length - 1] as Float64Array, options.label, rowCount));
+        const result = await session.run(feeds, [prediction.output]);
+        predictions.push(outputColumn(result[prediction.output] as Tensor, prediction.column, batch.rowCount));
+        if (options.label !== undefined) labels.push(checkLabels(batch.columns[labelAt] as Float64Array, prediction.task, options.label, rowCount));
+        extraParts.forEach((parts, c) => parts.push(batch.columns[extraAt + c] as ColumnData));
         rowCount += batch.rowCount;
       }
-      return { rowCount, probabilities: concat(probabilities, rowCount, Float64Array), labels: options.label === undefined ? undefined : concat(labels, rowCount, Uint8Array) };
+      const all = concat(predictions, 'float64', rowCount) as Float64Array;
+      return {
+        task: prediction.task,
+        rowCount,
+        predictions: all,
+        labels: options.label === undefined ? undefined : (concat(labels, 'float64', rowCount) as Float64Array),
+        columns: extraParts.map((parts, c) => concat(parts, (extra[c] as ColumnRequest).kind, rowCount)),
+      };
     });
   } finally {
     await session.release();
@@ -116,7 +141,7 @@ function integerAt(values: Float64Array, i: number, input: TensorSpec): number {
   return v;
 }
 
-function positiveColumn(tensor: Tensor, column: number, rows: number): Float64Array {
+function outputColumn(tensor: Tensor, column: number, rows: number): Float64Array {
   const data = tensor.data as Float32Array | Float64Array;
   const width = rows === 0 ? 1 : data.length / rows;
   const out = new Float64Array(rows);
@@ -124,22 +149,25 @@ function positiveColumn(tensor: Tensor, column: number, rows: number): Float64Ar
   return out;
 }
 
-function toLabels(values: Float64Array, label: string, firstRow: number): Uint8Array {
-  const out = new Uint8Array(values.length);
+/** The batch's labels, checked: 0/1 for a classifier, finite for a regressor; the error names the row. */
+function checkLabels(values: Float64Array, task: ModelTask, label: string, firstRow: number): Float64Array {
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    if (v !== 0 && v !== 1) {
-      throw new InvalidInputError('label', `label ${JSON.stringify(label)} is ${Number.isNaN(v) ? 'missing' : v} in row ${firstRow + i}; it must be 0 or 1`);
+    const wrong = task === 'classification' ? v !== 0 && v !== 1 : !Number.isFinite(v);
+    if (wrong) {
+      const what = Number.isNaN(v) ? 'missing (or NaN)' : v;
+      const rule = task === 'classification' ? 'it must be 0 or 1' : 'a regressor is evaluated on finite numbers';
+      throw new InvalidInputError('label', `label column ${JSON.stringify(label)} is ${what} in row ${firstRow + i}; ${rule}`);
     }
-    out[i] = v;
   }
-  return out;
+  return values;
 }
 
-function concat<T extends Float64Array | Uint8Array>(parts: T[], length: number, Kind: { new (length: number): T }): T {
-  const out = new Kind(length);
+function concat(parts: ColumnData[], kind: ColumnKind, length: number): ColumnData {
+  if (kind === 'string') return (parts as string[][]).flat();
+  const out = kind === 'float64' ? new Float64Array(length) : kind === 'float32' ? new Float32Array(length) : new Int32Array(length);
   let offset = 0;
-  for (const part of parts) {
+  for (const part of parts as (Float64Array | Float32Array | Int32Array)[]) {
     out.set(part, offset);
     offset += part.length;
   }

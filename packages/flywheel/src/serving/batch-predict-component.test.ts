@@ -50,7 +50,7 @@ describe('batch-predict', () => {
     const { columns, rows } = await readScored(scored);
     const input = await readScored(march);
     expect(columns).toEqual([...input.columns, 'prediction_label', 'prediction_probability']);
-    const expected = (await scoreDataset(fixture.files.full, march)).probabilities;
+    const expected = (await scoreDataset(fixture.files.full, march)).predictions;
     rows.forEach((row, i) => {
       expect(row.date).toEqual(input.rows[i]!.date);
       expect(row.prediction_probability as number).toBeCloseTo(expected[i]!, 6);

@@ -10,6 +10,8 @@ import { Dataset, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
 import { classifierOutputs } from './served-model.js';
 import { describeColumns, requireColumn, scanColumns, type ColumnData, type ColumnKind, type ColumnRequest } from '../train/columns.js';
+import type { FeatureKind } from '../train/feature-spec.js';
+import { featureInputExpr, inputFeatureKinds } from '../train/feature-input.js';
 
 export interface PredictDatasetOptions {
   /** For a model with one tensor input [N, F]: the F columns that feed it, in order. */
@@ -63,7 +65,7 @@ export async function predictDataset(modelPath: string, datasetPath: string, out
     const signature = sessionSignature(session);
     const from = tableFunctionFor(datasetPath, 'examples');
     const columns = await describeColumns(reader, from);
-    const feeds = feedPlan(signature, columns, options.features);
+    const feeds = feedPlan(signature, columns, options.features, await inputFeatureKinds(modelPath));
     const predictions = predictionColumns(signature);
     for (const p of predictions) {
       if (columns.some((c) => c.name === p.name)) throw new InvalidInputError('examples', `already has a column ${JSON.stringify(p.name)}; rename it before scoring`);
@@ -90,7 +92,7 @@ export async function predictDataset(modelPath: string, datasetPath: string, out
 }
 
 /** Which columns feed which inputs: by name for one-value-per-row inputs, `features` for one [N, F] input. */
-function feedPlan(signature: ModelSignature, columns: readonly { name: string; type: string }[], features: readonly string[] | undefined) {
+function feedPlan(signature: ModelSignature, columns: readonly { name: string; type: string }[], features: readonly string[] | undefined, kinds: ReadonlyMap<string, FeatureKind>) {
   const single = signature.inputs[0];
   const wide = signature.inputs.length === 1 && single !== undefined && single.shape.length === 2 && typeof single.shape[1] === 'number' && single.shape[1] > 1;
   if (wide) {
@@ -118,7 +120,7 @@ function feedPlan(signature: ModelSignature, columns: readonly { name: string; t
     const perRow = input.shape.length === 1 || (input.shape.length === 2 && (input.shape[1] === 1 || input.shape[1] === -1));
     if (!kind || !perRow) throw new InvalidInputError(`model input ${input.name}`, `is ${input.type} [${input.shape.join(', ')}]; it cannot be fed from one column`);
     requireColumn(columns, input.name, `model input ${input.name}`, 'input');
-    return { expr: quoteIdentifier(input.name), kind };
+    return { expr: featureInputExpr({ name: input.name, kind: kinds.get(input.name) }), kind };
   });
   return {
     requests,

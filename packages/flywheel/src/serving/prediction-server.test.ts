@@ -23,7 +23,7 @@ beforeAll(async () => {
   await writeParquet(sample, `SELECT distance::DOUBLE AS distance, hour::DOUBLE AS hour, dow::DOUBLE AS dow, origin, destination
     FROM read_parquet(${quoteLiteral(join(dir, 'february.parquet'))}) LIMIT 5`);
   rows = (await withDuckDb(async (db) => (await db.runAndReadAll(`SELECT * FROM read_parquet(${quoteLiteral(sample)})`)).getRowObjectsJS())) as typeof rows;
-  expected = (await scoreDataset(fixture.files.full, sample)).probabilities;
+  expected = (await scoreDataset(fixture.files.full, sample)).predictions;
   server = await startPredictionServer({
     stack: fixture.stack,
     models: [{ name: 'flights', ref: 'champion' }, { name: 'flights', ref: '2' }, { name: 'tensor', ref: 'champion' }],
