@@ -35,8 +35,9 @@ export type { RunPipelineOptions, ResumeRunOptions } from './pipeline/runner.js'
 export type { RunEvent, RunResult, RunStatus, StepOutcome } from './pipeline/run-events.js';
 
 export * from './data/index.js';
-export { trainLogisticComponent, trainLogisticRegression } from './train/index.js';
+export { trainGbdt, trainGbdtComponent, trainLinearComponent, trainLinearRegression, trainLogisticComponent, trainLogisticRegression } from './train/index.js';
 export { evaluateComponent, scoreDataset, binaryMetrics } from './evaluate/index.js';
+export { Baseline, resolveBaselineComponent } from './evaluate/baseline.js';
 export { pushModelComponent, registerModelFile } from './deploy/index.js';
 export { batchPredictComponent, predictDataset, predictionLogDir, readPredictionLog, startPredictionServer } from './serving/index.js';
 export type { ModelRef, ModelServingOptions, PredictionLogSink, PredictionRecord, PredictionServer, PredictionServerOptions } from './serving/index.js';
