@@ -1,0 +1,14 @@
+export { tuneComponent } from './tune-component.js';
+export { compileTuneOptions, tuneOptions } from './tune-options.js';
+export type { CompiledTuneOptions, TuneOptions } from './tune-options.js';
+export { rankTrials, runSearch } from './run-search.js';
+export type { FinishedTrial, SearchContext, SearchObserver, SearchResult, TrialResult, UnfinishedTrial } from './run-search.js';
+export { TAG_TRIAL, TAG_TRIAL_ERROR, TrackedTrials } from './tracked-trials.js';
+export { trialTable } from './trial-table.js';
+export { hyperparameterSpace } from './search-space.js';
+export type { Dimension, HyperparameterSpace } from './search-space.js';
+export { gridTrials, randomTrials } from './search-plan.js';
+export type { Hyperparameters, SearchSpace } from './search-plan.js';
+export { TUNABLE_TRAINERS, TUNABLE_TRAINER_NAMES, tunableTrainer } from './trainers/index.js';
+export type { TrainedTrial, TrialProblem, TunableTrainer, TunableTrainerName } from './trainers/index.js';
+export { AllTrialsFailedError, NoTrialMetricError, TrialWorkerStoppedError } from './errors.js';

@@ -1,0 +1,32 @@
+import { featureSpecToJson } from '../../train/feature-spec.js';
+import { trainGbdt, trainGbdtParams } from '../../train/gbdt/train-gbdt.js';
+import { tunableTrainer } from './tunable-trainer.js';
+
+/**
+ * Gradient-boosted trees (`trainer: 'gbdt'`): tune `learningRate`, `maxLeafNodes`, `maxDepth`,
+ * `minSamplesLeaf`, `l2`, `maxBins`, `maxIterations`, `earlyStopping`… `task` poses the problem.
+ */
+export const gbdtTrainer = tunableTrainer({
+  params: trainGbdtParams,
+  fixedOnly: ['label', 'task'],
+  problem: (params) => ({ label: params.label, task: params.task }),
+  train: async (datasetPath, params, context) => {
+    const started = performance.now();
+    const trained = await trainGbdt(datasetPath, params, context);
+    return {
+      onnx: trained.onnx,
+      trainingMetrics: { trainingLoss: trained.trainingLoss, iterations: trained.iterations },
+      // As train-gbdt records them on its Model.
+      properties: {
+        featureSpec: featureSpecToJson(trained.spec),
+        task: params.task,
+        iterations: trained.iterations,
+        bestValidationLoss: trained.bestValidationLoss,
+        trainingLoss: trained.trainingLoss,
+        trainingSeconds: (performance.now() - started) / 1000,
+        trainingRows: trained.rows,
+        featureImportance: Object.fromEntries(trained.featureImportance.map((f) => [f.name, f.gain])),
+      },
+    };
+  },
+});

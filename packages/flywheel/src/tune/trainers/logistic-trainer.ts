@@ -1,0 +1,25 @@
+import { featureSpecToJson } from '../../train/feature-spec.js';
+import { trainLogisticParams, trainLogisticRegression } from '../../train/train-logistic.js';
+import { tunableTrainer } from './tunable-trainer.js';
+
+/** Logistic regression (`trainer: 'logistic'`): tune `l2`, `maxIterations`, `topK`, or the feature lists. */
+export const logisticTrainer = tunableTrainer({
+  params: trainLogisticParams,
+  fixedOnly: ['label'],
+  problem: (params) => ({ label: params.label, task: 'classification' }),
+  train: async (datasetPath, params, context) => {
+    const trained = await trainLogisticRegression(datasetPath, params, context);
+    return {
+      onnx: trained.onnx,
+      trainingMetrics: { trainingLoss: trained.loss, iterations: trained.iterations },
+      // As train-logistic records them on its Model.
+      properties: {
+        featureSpec: featureSpecToJson(trained.spec),
+        trainingLoss: trained.loss,
+        iterations: trained.iterations,
+        converged: trained.converged,
+        trainingRows: trained.rows,
+      },
+    };
+  },
+});
