@@ -42,3 +42,4 @@ export { pushModelComponent, registerModelFile } from './deploy/index.js';
 export { batchPredictComponent, predictDataset, predictionLogDir, readPredictionLog, startPredictionServer } from './serving/index.js';
 export type { ModelRef, ModelServingOptions, PredictionLogSink, PredictionRecord, PredictionServer, PredictionServerOptions } from './serving/index.js';
 export * from './tracking/index.js';
+export * from './tune/index.js';

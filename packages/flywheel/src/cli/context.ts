@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openStack } from '../config/open-stack.js';
+import { InvalidInputError } from '../core/errors.js';
 import type { Stack } from '../config/stack.js';
 
-/** The global options every command inherits. */
+/** The global options every command inherits; the project folder must exist. */
 export function projectDir(command: Command): string {
-  return (command.optsWithGlobals() as { project: string }).project;
+  const dir = (command.optsWithGlobals() as { project: string }).project;
+  if (!existsSync(dir)) throw new InvalidInputError('--project', `no such folder: ${dir}`);
+  return dir;
 }
 
 /** Opens the project's stack for the duration of `work` and always closes it. */

@@ -7,6 +7,7 @@ import { registerLineageCommand } from './commands/lineage.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTrainCommand } from './commands/train.js';
 import { EXIT } from './exit-codes.js';
 
 /** Error codes that mean the command line asked for something invalid (exit 2). */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRunCommands(program);
+  registerTrainCommand(program);
   registerLineageCommand(program);
   registerModelsCommands(program);
   registerServeCommand(program);

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { InvalidInputError } from '../core/errors.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
 
 /** For repeatable options: `--tag a --tag b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -30,4 +31,22 @@ export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+/** `--param month=2 --param name=x` → `{ month: 2, name: 'x' }`. */
+export function parseParams(pairs: string[]): JsonObject {
+  const params: JsonObject = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new InvalidInputError('--param', `expected key=value, got ${JSON.stringify(pair)}`);
+    const text = pair.slice(at + 1);
+    let value: JsonValue;
+    try {
+      value = JSON.parse(text) as JsonValue;
+    } catch {
+      value = text;
+    }
+    params[pair.slice(0, at)] = value;
+  }
+  return params;
 }

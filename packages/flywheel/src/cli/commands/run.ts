@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { Stack } from '../../config/stack.js';
 import { compilePipeline } from '../../pipeline/ir.js';
@@ -9,7 +9,7 @@ import { resumeRun, runPipeline } from '../../pipeline/runner.js';
 import { withStack } from '../context.js';
 import { registerTrackedRunCommands } from './tracked-runs.js';
 import { cancelOnInterrupt } from '../interrupt.js';
-import { collect, integer } from '../options.js';
+import { collect, integer, parseParams } from '../options.js';
 import { formatDuration, formatTime, printJson, printTable } from '../output.js';
 import { progressPrinter } from '../progress.js';
 import { EXIT_FOR_STATUS } from '../exit-codes.js';
@@ -125,24 +125,6 @@ async function runInteractive(
   } finally {
     interrupt.dispose();
   }
-}
-
-/** `--param month=2 --param name=x` → `{ month: 2, name: 'x' }`. */
-export function parseParams(pairs: string[]): JsonObject {
-  const params: JsonObject = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new InvalidInputError('--param', `expected key=value, got ${JSON.stringify(pair)}`);
-    const text = pair.slice(at + 1);
-    let value: JsonValue;
-    try {
-      value = JSON.parse(text) as JsonValue;
-    } catch {
-      value = text;
-    }
-    params[pair.slice(0, at)] = value;
-  }
-  return params;
 }
 
 export interface RunSummary {

@@ -1,0 +1,97 @@
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStack } from '../src/config/open-stack.js';
+import { writeFlightsMonth } from '../src/train/test-support.js';
+import { runCli } from './cli.js';
+
+// Level 0 from the terminal: one command trains, evaluates, tracks and registers.
+describe('flywheel train', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-train-cli-'));
+  const january = join(dir, 'jan.parquet');
+  const february = join(dir, 'feb.parquet');
+  beforeAll(async () => {
+    await writeFlightsMonth(january, 1, 20_000);
+    await writeFlightsMonth(february, 2, 5_000);
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('trains GBDT on a file, evaluates on another, tracks the run and registers the model, printing JSON', async () => {
+    const result = await runCli([
+      'train', '-t', 'gbdt', '-d', january, '--test', february, '-l', 'delayed',
+      '--numeric', 'distance', '--categorical', 'origin,destination', '--time', 'date',
+      '-P', 'maxIterations=30', '-m', 'flights', '--alias', 'champion', '--json',
+    ], { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      runId: string; trainer: string; task: string; label: string; features: Record<string, string[]>;
+      rows: { train: number; test: number }; model: { name: string; version: number; created: boolean; alias: string };
+      metrics: Record<string, number>; training: Record<string, number>;
+    };
+    expect(json).toMatchObject({
+      trainer: 'gbdt', task: 'classification', label: 'delayed',
+      features: { numeric: ['distance'], categorical: ['origin', 'destination'], time: ['date'] },
+      rows: { train: 20_000, test: 5_000 },
+      model: { name: 'flights', version: 1, created: true, alias: 'champion' },
+    });
+    expect(json.runId).toMatch(/^[0-9a-f]{32}$/);
+    expect(json.metrics.auc).toBeGreaterThan(0.55);
+    for (const key of ['prAuc', 'logLoss', 'brierScore', 'accuracy', 'precision', 'recall', 'f1']) expect(json.metrics).toHaveProperty(key);
+    expect(json.training.iterations).toBeLessThanOrEqual(30);
+
+    const stack = await openStack({ projectDir: dir, env: {} });
+    try {
+      const run = await stack.tracking.store.getRun(json.runId);
+      expect(run.info.status).toBe('FINISHED');
+      const metrics = Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value]));
+      expect(metrics.auc).toBeCloseTo(json.metrics.auc!, 12);
+      const params = Object.fromEntries(run.data.params.map((p) => [p.key, p.value]));
+      expect(params).toMatchObject({ trainer: 'gbdt', label: 'delayed', maxIterations: '30', task: 'classification' });
+      expect((await stack.tracking.store.listArtifacts(json.runId, 'model')).map((f) => f.path)).toEqual(['model/model.onnx']);
+      const version = await stack.registry.getVersion('flights', 1);
+      expect(version.tags).toMatchObject({ 'flywheel.run_id': json.runId, 'flywheel.trainer': 'gbdt', 'flywheel.training_data': january });
+      expect(version.tags['flywheel.training_data_digest']).toMatch(/^[0-9a-f]{64}$/);
+      expect(version.metrics.auc).toBeCloseTo(json.metrics.auc!, 12);
+      expect(await stack.registry.aliases('flights')).toEqual({ champion: 1 });
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('infers the features, holds out test rows, and prints a summary', async () => {
+    const result = await runCli(['train', '-t', 'logistic', '-d', january, '-l', 'delayed', '--exclude', 'delay,hour,dow', '-e', 'quick'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/held out \d+ of 20000 rows for testing \(random:0\.8\)/);
+    expect(result.stdout).toContain('training logistic (classification) on numeric distance; categorical origin, destination; time date to predict delayed');
+    expect(result.stdout).toMatch(/logistic classification, \d+ training rows, \d+ test rows/);
+    expect(result.stdout).toMatch(/registered jan v1/);
+    const search = await runCli(['runs', 'search', '-e', 'quick', '--json'], { cwd: dir });
+    expect((JSON.parse(search.stdout) as { runs: unknown[] }).runs).toHaveLength(1);
+  });
+
+  it('names the culprit of bad input and registers nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['-t', 'forest', '-d', january, '-l', 'delayed'], /option '-t, --trainer <name>' argument 'forest' is invalid/],
+      [['-t', 'gbdt', '-d', join(dir, 'nope.parquet'), '-l', 'delayed'], /--data: no such file/],
+      [['-t', 'gbdt', '-d', january, '-l', 'late'], /--label: label column "late" is not in the dataset/],
+      [['-t', 'gbdt', '-d', january, '-l', 'delayed', '-P', 'learningrate=0.3'], /--param learningrate: is not a parameter of this trainer/],
+      [['-t', 'gbdt', '-d', january, '-l', 'delayed', '-P', 'learningRate=-1'], /--param learningRate: /],
+      [['-t', 'logistic', '-d', january, '-l', 'distance', '--numeric', 'hour'], /label "distance" must be 0 or 1/],
+      [['-t', 'logistic', '-d', january, '-l', 'delayed', '--split', 'random:train=0.5,eval=0.3,test=0.2'], /--split: makes 3 parts/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(['train', ...args, '-m', 'bad'], { cwd: dir });
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+    const noProject = await runCli(['--project', join(dir, 'missing'), 'train', '-t', 'gbdt', '-d', january, '-l', 'delayed'], { cwd: dir });
+    expect(noProject.code).toBe(2);
+    expect(noProject.stderr).toContain(`--project: no such folder: ${join(dir, 'missing')}`);
+    const models = await runCli(['models', 'list', '--json'], { cwd: dir });
+    expect(JSON.stringify(JSON.parse(models.stdout))).not.toContain('"bad"');
+  });
+});
