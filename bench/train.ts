@@ -1,7 +1,7 @@
 // Built-in trainers next to scikit-learn in the same run: gradient-boosted trees against
 // HistGradientBoosting and logistic regression against LogisticRegression (one-hot), on flights
 // (train January 2001, test February) and on two small public tables (penguins: classification,
-// cars: regression). Only fitting is timed on both sides (binning and preprocessing included,
+// cars: regression, where ridge regression is compared with Ridge too). Only fitting is timed on both sides (binning and preprocessing included,
 // reading the data not); quality is measured on the test rows by the same TypeScript code.
 //
 //   npm run bench -- train [--repeat N]    best fit time of N runs on each side (default 1)
@@ -21,6 +21,7 @@ import { scoreDataset } from '../packages/flywheel/src/evaluate/score-dataset.js
 import { readColumns } from '../packages/flywheel/src/train/columns.js';
 import { designMatrix, readRawFeatures } from '../packages/flywheel/src/train/design-matrix.js';
 import { trainGbdt } from '../packages/flywheel/src/train/gbdt/train-gbdt.js';
+import { trainLinearRegression } from '../packages/flywheel/src/train/train-linear.js';
 import { fitLogisticRegression } from '../packages/flywheel/src/train/logistic-regression.js';
 import { exportLogisticOnnx } from '../packages/flywheel/src/train/logistic-onnx.js';
 import { learnCategories, learnStandardisation } from '../packages/flywheel/src/train/preprocessing.js';
@@ -39,6 +40,7 @@ interface Table {
 
 const GBDT = { maxIterations: 200, learningRate: 0.1, maxLeafNodes: 31, minSamplesLeaf: 20, l2: 0, maxBins: 255 };
 const LOGISTIC = { l2: 1e-4, maxIterations: 200, topK: 100 };
+const LINEAR = { l2: 1e-3, topK: 100 };
 
 const flightsQuery = (month: number) => monthQuery(month).replace('SELECT date, ', 'SELECT ');
 const TABLES: Table[] = [
@@ -109,6 +111,20 @@ try {
       params: { max_iter: GBDT.maxIterations, learning_rate: GBDT.learningRate, max_leaf_nodes: GBDT.maxLeafNodes, min_samples_leaf: GBDT.minSamplesLeaf, l2: GBDT.l2, max_bins: GBDT.maxBins },
       out: join(work, `${table.name}-gbdt.sklearn.bin`), repeat: REPEAT,
     });
+
+    if (table.task === 'regression') {
+      progress(`${table.name}: linear regression (ours)`);
+      const linear = { label: table.label, numeric: table.numeric, categorical: table.categorical, l2: LINEAR.l2, topK: LINEAR.topK };
+      const fits = [];
+      for (let run = 0; run < REPEAT; run++) fits.push(await trainLinearRegression(paths.trainParquet, linear));
+      const fitSeconds = Math.min(...fits.map((f) => f.timings.fitMs)) / 1000;
+      ours.push({ name: `${table.name}/linear`, fitSeconds, predictions: await score((fits[0] as (typeof fits)[number]).onnx, paths.testParquet) });
+      sklearnTasks.push({
+        name: `${table.name}/linear`, kind: 'ridge', train: paths.trainCsv, test: paths.testCsv, label: table.label,
+        numeric: table.numeric, categorical: table.categorical, params: { l2: LINEAR.l2, top_k: LINEAR.topK },
+        out: join(work, `${table.name}-linear.sklearn.bin`), repeat: REPEAT,
+      });
+    }
 
     if (table.task === 'classification') {
       progress(`${table.name}: logistic regression (ours)`);
@@ -222,7 +238,11 @@ function printTable(theirs: Map<string, Result> | string, oneThread: Map<string,
     const table = TABLES.find((t) => t.name === tableName) as Table;
     const truth = labels.get(tableName) as Float64Array;
     const other = typeof theirs === 'string' ? undefined : theirs.get(mine.name);
-    const what = trainer === 'gbdt' ? 'gradient-boosted trees vs HistGradientBoosting' : 'logistic regression vs LogisticRegression (one-hot)';
+    const what = {
+      gbdt: 'gradient-boosted trees vs HistGradientBoosting',
+      logistic: 'logistic regression vs LogisticRegression (one-hot)',
+      linear: 'ridge regression vs Ridge (one-hot)',
+    }[trainer];
     const quality = table.task === 'classification' ? 'test AUC' : 'test RMSE';
     const measure = (p: Float64Array) => (table.task === 'classification' ? rocAuc(truth, p) : rmse(truth, p));
     const ourQuality = measure(mine.predictions);

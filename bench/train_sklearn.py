@@ -11,6 +11,7 @@ Encodings mirror Flywheel's trainers:
   way of missing values).
 - logistic: numeric columns standardised (population std), missing -> 0 (the mean); the top_k
   most frequent categories one-hot, others and missing all zeros; C = 1 / (l2 * n).
+- ridge: the same encoding as logistic; Ridge(alpha = l2 * n), the intercept unpenalised.
 """
 import json
 import sys
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sparse
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 
 
 def ranked_categories(column, keep):
@@ -78,6 +79,9 @@ def run(task):
     if task['kind'] == 'logistic':
         x_train, x_test = logistic_matrices(task, train, test)
         model = LogisticRegression(C=1 / (params['l2'] * len(train)), solver='lbfgs', max_iter=params['max_iter'])
+    elif task['kind'] == 'ridge':
+        x_train, x_test = logistic_matrices(task, train, test)
+        model = Ridge(alpha=params['l2'] * len(train))
     else:
         x_train, x_test, categorical = hgb_matrices(task, train, test)
         common = dict(
@@ -91,9 +95,10 @@ def run(task):
         started = time.perf_counter()
         model.fit(x_train, y)
         seconds = min(seconds, time.perf_counter() - started)
-    predictions = model.predict(x_test) if task['kind'] == 'hgb-regressor' else model.predict_proba(x_test)[:, 1]
+    predictions = model.predict(x_test) if task['kind'] in ('hgb-regressor', 'ridge') else model.predict_proba(x_test)[:, 1]
     np.asarray(predictions, dtype=np.float64).tofile(task['out'])
-    print(json.dumps({'name': task['name'], 'fitSeconds': seconds, 'iterations': int(np.max(model.n_iter_))}), flush=True)
+    iterations = int(np.max(model.n_iter_)) if getattr(model, 'n_iter_', None) is not None else 0
+    print(json.dumps({'name': task['name'], 'fitSeconds': seconds, 'iterations': iterations}), flush=True)
 
 
 if __name__ == '__main__':

@@ -133,11 +133,16 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
       const stepInputs = localInputs;
       const outputs = prepareOutputs(step, join(stepDir, 'outputs'));
       const trackingFile = join(workDir, 'tracking.ndjson');
-      const result = await recordTrackingFile(trackingFile, run.stack.tracking.store, tracked, log, () => attemptOnce(run, step, {
+      const component = run.components.get(step.name)!;
+      // Only a command logs through the file; a function logs to `tracking` directly.
+      const withTrackingFile = component.kind === 'command'
+        ? (work: () => Promise<ComponentResult>) => recordTrackingFile(trackingFile, run.stack.tracking.store, tracked, log, work)
+        : (work: () => Promise<ComponentResult>) => work();
+      const result = await withTrackingFile(() => attemptOnce(run, step, {
         runId: run.runId,
         step: step.name,
         executionId: execution.id,
-        component: run.components.get(step.name)!,
+        component,
         params: step.params,
         inputs: stepInputs,
         outputs,

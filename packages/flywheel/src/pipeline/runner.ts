@@ -217,6 +217,8 @@ async function execute(stack: Stack, compiled: CompiledPipeline, run: RunSetup):
   await stack.metadata.updateContext(run.runContext.id, {
     properties: { status: result.status, endedAt: new Date().toISOString(), error: result.error ?? null },
   });
+  // Steps that ended unwritten are queued in the tracker: write them before the parent ends.
+  await stack.tracking.flush();
   await tracked.end(TRACKING_STATUS[result.status]);
   if (result.status === 'complete') await rm(state.workRoot, { recursive: true, force: true });
   emit({ type: 'run-finished', runId: run.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, error: result.error });

@@ -3,9 +3,9 @@ import { basename, join, posix, relative, sep } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { mapWithLimit } from '../artifacts/map-with-limit.js';
 import { InvalidParameterValueError, InvalidStateError } from './errors.js';
-import { MetricBuffer } from './metric-buffer.js';
+import { WriteBuffer } from './write-buffer.js';
 import { LIMITS } from './model.js';
-import type { NewRun, RunArtifact, RunInfo, Tag, TrackingRunStatus } from './model.js';
+import type { Metric, NewRun, RunArtifact, RunInfo, Tag, TrackingRunStatus } from './model.js';
 import type { TrackingStore } from './tracking-store.js';
 import { validateMetric } from './validation.js';
 
@@ -32,7 +32,7 @@ const ARTIFACT_CONCURRENCY = 4;
 
 /**
  * A run being logged to from this process. Metric points are buffered and written in batches
- * (see MetricBuffer), so logMetric is cheap enough for a training loop; params and tags are
+ * (see WriteBuffer), so logMetric is cheap enough for a training loop; params and tags are
  * written at once, so an immutable-param conflict surfaces where the param is logged. Invalid
  * keys and values throw where they are logged.
  *
@@ -49,8 +49,9 @@ export class TrackedRun {
   readonly name: string;
   readonly #store: TrackingStore;
   readonly #artifacts: ArtifactStore | undefined;
-  readonly #metrics: MetricBuffer;
+  readonly #metrics: WriteBuffer<Metric>;
   readonly #onEnd: (run: TrackedRun) => void;
+  readonly #recordEnded: (run: NewRun) => void;
   /** The row to create, while a deferred run has not been written. */
   #deferred: DeferredRun | undefined;
   #creating: Promise<void> | undefined;
@@ -59,7 +60,15 @@ export class TrackedRun {
   /** A run already in the store (`created`), or a `deferred` one that its first write creates. */
   constructor(
     run: { created: RunInfo } | { deferred: DeferredRun },
-    context: { store: TrackingStore; artifacts: ArtifactStore | undefined; batchSize: number; flushIntervalMs: number; onEnd: (run: TrackedRun) => void },
+    context: {
+      store: TrackingStore;
+      artifacts: ArtifactStore | undefined;
+      batchSize: number;
+      flushIntervalMs: number;
+      onEnd: (run: TrackedRun) => void;
+      /** Queues a deferred run that ended before anything was written, to be created with others in one batch. */
+      recordEnded: (run: NewRun) => void;
+    },
   ) {
     const { runId, experimentId, runName } = 'created' in run ? run.created : run.deferred;
     this.id = runId;
@@ -69,7 +78,8 @@ export class TrackedRun {
     this.#store = context.store;
     this.#artifacts = context.artifacts;
     this.#onEnd = context.onEnd;
-    this.#metrics = new MetricBuffer({
+    this.#recordEnded = context.recordEnded;
+    this.#metrics = new WriteBuffer<Metric>({
       batchSize: context.batchSize,
       flushIntervalMs: context.flushIntervalMs,
       write: async (metrics) => {
@@ -186,7 +196,9 @@ export class TrackedRun {
   }
 
   /**
-   * Writes what is buffered, then records the final status and end time. When writing fails the
+   * Writes what is buffered, then records the final status and end time (a deferred run never
+   * written is queued in its tracker and created with other finished runs; tracker.flush()
+   * writes the queue). When writing fails the
    * run stays RUNNING and end() can be called again.
    */
   async end(status: TrackingRunStatus = 'FINISHED'): Promise<void> {
@@ -197,7 +209,7 @@ export class TrackedRun {
     await this.flush();
     await this.#creating;
     if (this.#deferred !== undefined) {
-      await this.#store.createRun({ ...this.#deferred, status, endTime: Math.max(Date.now(), this.#deferred.startTime) });
+      this.#recordEnded({ ...this.#deferred, status, endTime: Math.max(Date.now(), this.#deferred.startTime) });
       this.#deferred = undefined;
     } else {
       await this.#store.updateRun(this.id, { status, endTime: Date.now() });

@@ -53,12 +53,14 @@ describe('Tracker', () => {
     expect((await tracker.startRun()).experimentId).toBe('0');
   });
 
-  it('writes a deferred run once, complete, when it ends before anything was logged', async () => {
+  it('queues a deferred run that ends before anything was logged and writes it complete on flush', async () => {
     const tracker = new Tracker(store, undefined, { userId: 'ann' });
     const parent = await tracker.startRun({ experiment: 'deferred' });
     const quick = tracker.deferRun({ experimentId: parent.experimentId, name: 'quick', parent, params: { i: 1 } });
     await expect(store.getRun(quick.id)).rejects.toThrow(/not found|No run/i);
     await quick.end('FAILED');
+    await expect(store.getRun(quick.id)).rejects.toThrow(/not found/);
+    await tracker.flush();
     const run = await store.getRun(quick.id);
     expect(run.info).toMatchObject({ runName: 'quick', status: 'FAILED', experimentId: parent.experimentId });
     expect(run.info.endTime).toBeGreaterThanOrEqual(run.info.startTime);

@@ -5,8 +5,12 @@ import { InvalidParameterValueError, ResourceAlreadyExistsError } from './errors
 import { DEFAULT_EXPERIMENT_ID, LIMITS, TAG_PARENT_RUN_ID, TAG_SOURCE_NAME, TAG_SOURCE_TYPE, TAG_USER } from './model.js';
 import type { Experiment, NewRun, RunInfo, Tag } from './model.js';
 import { TrackedRun } from './tracked-run.js';
+import { WriteBuffer } from './write-buffer.js';
 import type { DeferredRun, ParamValue } from './tracked-run.js';
 import type { TrackingStore } from './tracking-store.js';
+
+/** Finished deferred runs created per transaction. */
+const ENDED_RUNS_PER_BATCH = 200;
 
 export interface TrackerOptions {
   /** Metric points written per batch; 1000 (MLflow's batch limit) by default, at most 1000. */
@@ -65,11 +69,14 @@ export class Tracker {
   readonly options: CompiledTrackerOptions;
   readonly #artifacts: ArtifactStore | undefined;
   readonly #open = new Set<TrackedRun>();
+  /** Deferred runs that ended unwritten, created in batches of many runs per transaction. */
+  readonly #ended: WriteBuffer<NewRun>;
 
   constructor(store: TrackingStore, artifacts?: ArtifactStore, options?: TrackerOptions) {
     this.store = store;
     this.#artifacts = artifacts;
     this.options = compileTrackerOptions(options);
+    this.#ended = new WriteBuffer<NewRun>({ batchSize: ENDED_RUNS_PER_BATCH, flushIntervalMs: this.options.flushIntervalMs, write: (runs) => store.createRuns(runs) });
   }
 
   /** Starts a RUNNING run, recording the user and the program as MLflow's client does. */
@@ -82,14 +89,17 @@ export class Tracker {
   }
 
   /**
-   * A run whose row is written by its first write (a param, tag, metric flush or artifact), by
-   * `run.write()`, or at its end in one transaction with its final status: for short work such
-   * as a pipeline step, where a separate create and end would cost more than the work. Its id is
-   * known at once, so child runs and other records can point at it.
+   * A run whose row is written by its first write (a param, tag, metric flush or artifact) or by
+   * `run.write()`; one that ends before that is queued complete (final status, end time, params,
+   * tags) and created with other such runs, many per transaction, within the flush interval or
+   * by `flush()`: for short work such as pipeline steps, where a create and an end per run would
+   * cost more than the work. Its id is known at once, so child runs and other records can point
+   * at it.
    *
    * @example
    *   const run = tracker.deferRun({ experimentId: parent.experimentId, name: 'step-3', parent });
-   *   await run.end(); // one createRun with status FINISHED
+   *   await run.end();        // queued, status FINISHED
+   *   await tracker.flush();  // written
    */
   deferRun(options: StartRunOptions & { experimentId: string; name: string }): TrackedRun {
     const deferred = { ...this.#newRun(options), experimentId: options.experimentId, runName: options.name, runId: randomUUID().replaceAll('-', ''), startTime: Date.now() };
@@ -152,9 +162,9 @@ export class Tracker {
     return experiment;
   }
 
-  /** Writes the buffered metric points of every run of this tracker that has not ended. */
+  /** Writes the buffered metric points of every run of this tracker that has not ended, and the runs that ended unwritten. */
   async flush(): Promise<void> {
-    const results = await Promise.allSettled([...this.#open].map((run) => run.flush()));
+    const results = await Promise.allSettled([...[...this.#open].map((run) => run.flush()), this.#ended.flush()]);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }
@@ -166,6 +176,7 @@ export class Tracker {
       batchSize: this.options.batchSize,
       flushIntervalMs: this.options.flushIntervalMs,
       onEnd: (ended) => this.#open.delete(ended),
+      recordEnded: (ended) => this.#ended.add(ended),
     });
     this.#open.add(tracked);
     return tracked;

@@ -236,6 +236,18 @@ export function runTrackingStoreContract(label: string, open: () => Promise<Meta
         await expectInvalid(store.createRun({ status: 'DONE' as 'FINISHED' }), "Invalid value 'DONE' for parameter 'status' supplied: use one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED");
       });
 
+      it('creates several runs in one transaction, all or none', async () => {
+        const { experimentId } = await store.createExperiment({ name: 'batch' });
+        const ids = ['a', 'b', 'c'].map((c) => c.repeat(32));
+        await store.createRuns(ids.map((runId, i) => ({ runId, experimentId, runName: `r${i}`, status: 'FINISHED', startTime: 1, endTime: 2, params: [{ key: 'i', value: String(i) }] })));
+        const { items } = await store.searchRuns({ experimentIds: [experimentId], orderBy: ['attributes.run_name'] });
+        expect(items.map((r) => [r.info.runId, r.info.status, r.data.params[0]?.value])).toEqual([[ids[0], 'FINISHED', '0'], [ids[1], 'FINISHED', '1'], [ids[2], 'FINISHED', '2']]);
+        const refused = await rejection(store.createRuns([{ runId: 'd'.repeat(32), experimentId }, { runId: ids[0], experimentId }]));
+        expect(refused).toBeInstanceOf(ResourceAlreadyExistsError);
+        expect(await rejection(store.getRun('d'.repeat(32)))).toBeInstanceOf(ResourceDoesNotExistError);
+        await store.createRuns([]);
+      });
+
       it('links a run to the ML-metadata execution it tracks', async () => {
         const execution = await backend.metadata.putExecution({ type: 'train@1', name: 'train' });
         const run = await store.createRun({ executionId: execution.id });

@@ -31,6 +31,8 @@ export interface TrackingStore {
   deleteExperimentTag(experimentId: string, key: string): Promise<void>;
 
   createRun(run?: NewRun): Promise<Run>;
+  /** Creates several runs in one transaction: all of them, or none when one is refused. */
+  createRuns(runs: readonly NewRun[]): Promise<void>;
   /** The run with its latest metrics, params and tags; deleted runs too. */
   getRun(runId: string): Promise<Run>;
   updateRun(runId: string, patch: RunPatch): Promise<RunInfo>;

@@ -39,6 +39,68 @@ const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
 const DIGEST = /^[0-9a-f]{64}$/;
 const NEW_RUN_ID = /^[0-9a-f]{32}$/;
 
+/** A new run, checked, with its defaults filled in: what #insertRun writes. */
+interface PreparedRun {
+  experimentId: string;
+  runId: string | undefined;
+  runName: string;
+  userId: string;
+  status: TrackingRunStatus;
+  startTime: number;
+  endTime: number | null;
+  executionId: number | null;
+  /** Sorted by key, the run name tag included. */
+  tags: Tag[];
+  /** Sorted by key. */
+  params: Param[];
+}
+
+/** Checks a new run as MLflow's CreateRun does (plus the chosen id, params and final state) before any query. */
+function prepareRun(run: NewRun): PreparedRun {
+  if (typeof run !== 'object' || run === null) throw new InvalidParameterValueError('a run must be an object', { field: 'run' });
+  const startTime = run.startTime ?? Date.now();
+  if (!Number.isSafeInteger(startTime) || startTime < 0) {
+    throw new InvalidParameterValueError(`Invalid value ${String(startTime)} for parameter 'start_time' supplied: it must be epoch milliseconds`, { field: 'start_time' });
+  }
+  const userId = run.userId ?? '';
+  checkText('User id', userId, 'user_id');
+  const tags = lastValuePerKey(validTags(run.tags));
+  const nameTag = tags.get(TAG_RUN_NAME);
+  if (run.runName !== undefined) {
+    checkText('Run name', run.runName, 'run_name');
+    checkLength('Tag value', LIMITS.tagValueLength, run.runName, 'run_name');
+  }
+  if (run.runName && nameTag !== undefined && run.runName !== nameTag) {
+    throw new InvalidParameterValueError(
+      `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${run.runName}', mlflow.runName='${nameTag}').`,
+      { field: 'run_name' },
+    );
+  }
+  const runName = run.runName || nameTag || randomRunName();
+  tags.set(TAG_RUN_NAME, runName);
+  const executionId = run.executionId ?? null;
+  if (executionId !== null && (!Number.isSafeInteger(executionId) || executionId < 1)) {
+    throw new InvalidParameterValueError(`Invalid execution id ${String(executionId)}: it must be a positive integer`, { field: 'execution_id' });
+  }
+  if (run.runId !== undefined && !NEW_RUN_ID.test(run.runId)) {
+    throw new InvalidParameterValueError(`Invalid run ID: ${pyRepr(run.runId)}: a new run's id is 32 lowercase hex digits`, { field: 'run_id' });
+  }
+  const params = run.params ?? [];
+  if (!Array.isArray(params)) throw new InvalidParameterValueError('params must be an array', { field: 'params' });
+  validateParams(params);
+  return {
+    experimentId: run.experimentId ?? DEFAULT_EXPERIMENT_ID,
+    runId: run.runId,
+    runName,
+    userId,
+    ...finalState(run, startTime),
+    startTime,
+    executionId,
+    tags: [...tags].map(([key, value]) => ({ key, value })).sort(byKey),
+    params: params.map((param) => ({ key: param.key, value: param.value })).sort(byKey),
+  };
+}
+
 /** RUNNING with no end, or a run recorded after it ended: a final status and an end no earlier than its start. */
 function finalState(run: NewRun, startTime: number): { status: TrackingRunStatus; endTime: number | null } {
   const status = run.status ?? 'RUNNING';
@@ -203,70 +265,61 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async createRun(run: NewRun = {}): Promise<Run> {
-    if (typeof run !== 'object' || run === null) throw new InvalidParameterValueError('a run must be an object', { field: 'run' });
-    const experimentId = run.experimentId ?? DEFAULT_EXPERIMENT_ID;
-    const startTime = run.startTime ?? Date.now();
-    if (!Number.isSafeInteger(startTime) || startTime < 0) {
-      throw new InvalidParameterValueError(`Invalid value ${String(startTime)} for parameter 'start_time' supplied: it must be epoch milliseconds`, { field: 'start_time' });
-    }
-    const userId = run.userId ?? '';
-    checkText('User id', userId, 'user_id');
-    const tags = lastValuePerKey(validTags(run.tags));
-    const nameTag = tags.get(TAG_RUN_NAME);
-    if (run.runName !== undefined) {
-      checkText('Run name', run.runName, 'run_name');
-      checkLength('Tag value', LIMITS.tagValueLength, run.runName, 'run_name');
-    }
-    if (run.runName && nameTag !== undefined && run.runName !== nameTag) {
-      throw new InvalidParameterValueError(
-        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${run.runName}', mlflow.runName='${nameTag}').`,
-        { field: 'run_name' },
-      );
-    }
-    const runName = run.runName || nameTag || randomRunName();
-    tags.set(TAG_RUN_NAME, runName);
-    const executionId = run.executionId ?? null;
-    if (executionId !== null && (!Number.isSafeInteger(executionId) || executionId < 1)) {
-      throw new InvalidParameterValueError(`Invalid execution id ${String(executionId)}: it must be a positive integer`, { field: 'execution_id' });
-    }
-    const { status, endTime } = finalState(run, startTime);
-    if (run.runId !== undefined && !NEW_RUN_ID.test(run.runId)) {
-      throw new InvalidParameterValueError(`Invalid run ID: ${pyRepr(run.runId)}: a new run's id is 32 lowercase hex digits`, { field: 'run_id' });
-    }
-    const params = run.params ?? [];
-    if (!Array.isArray(params)) throw new InvalidParameterValueError('params must be an array', { field: 'params' });
-    validateParams(params);
+    const [created] = await this.#createRuns([prepareRun(run)]);
+    return created as Run;
+  }
+
+  async createRuns(runs: readonly NewRun[]): Promise<void> {
+    if (!Array.isArray(runs)) throw new InvalidParameterValueError('runs must be an array', { field: 'runs' });
+    const prepared = runs.map(prepareRun);
+    if (prepared.length > 0) await this.#createRuns(prepared);
+  }
+
+  /** Inserts the runs, their tags and params with a few multi-row statements in one transaction. */
+  #createRuns(runs: readonly PreparedRun[]): Promise<Run[]> {
     return this.#db.transaction().execute(async (trx) => {
-      const experiment = await this.#activeExperiment(trx, experimentId);
-      const runId = run.runId ?? randomUUID().replaceAll('-', '');
-      const row = {
-        run_uuid: runId,
-        experiment_id: experiment.experiment_id,
-        name: runName,
-        user_id: userId,
-        status,
-        start_time: startTime,
-        end_time: endTime,
-        deleted_time: null,
-        lifecycle_stage: 'active',
-        artifact_uri: appendToUri(experiment.artifact_location, runId, 'artifacts'),
-        execution_id: executionId,
-      };
-      // The keys check the execution exists and the id is new, without a query of their own.
-      const { id } = await trx.insertInto('runs').values(row).returning('id').executeTakeFirstOrThrow().catch((error: unknown) => {
-        const broken = this.#sql.constraintViolation(error);
-        if (broken === 'foreign-key') throw new ResourceDoesNotExistError(`No execution with id=${String(executionId)} exists`);
-        if (broken === 'unique') throw new ResourceAlreadyExistsError(`Run with id=${runId} already exists`);
-        throw error;
-      });
-      const sorted = [...tags].map(([key, value]) => ({ key, value })).sort(byKey);
-      await trx.insertInto('run_tags').values(sorted.map((tag) => ({ run_id: id, ...tag }))).execute();
-      // A new run has no params yet and validateParams refused duplicate keys: plain inserts.
-      for (const chunk of this.#chunks(params.map((param) => ({ run_id: id, key: param.key, value: param.value })), 3)) {
-        await trx.insertInto('params').values(chunk).execute();
+      const experiments = new Map<string, ExperimentRow>();
+      for (const run of runs) {
+        if (!experiments.has(run.experimentId)) experiments.set(run.experimentId, await this.#activeExperiment(trx, run.experimentId));
       }
-      const storedParams = params.map((param) => ({ key: param.key, value: param.value })).sort(byKey);
-      return { info: toRunInfo({ ...row, id }), data: { metrics: [], params: storedParams, tags: sorted } };
+      const rows = runs.map((run) => {
+        const experiment = experiments.get(run.experimentId) as ExperimentRow;
+        const runId = run.runId ?? randomUUID().replaceAll('-', '');
+        return {
+          run_uuid: runId,
+          experiment_id: experiment.experiment_id,
+          name: run.runName,
+          user_id: run.userId,
+          status: run.status,
+          start_time: run.startTime,
+          end_time: run.endTime,
+          deleted_time: null,
+          lifecycle_stage: 'active',
+          artifact_uri: appendToUri(experiment.artifact_location, runId, 'artifacts'),
+          execution_id: run.executionId,
+        };
+      });
+      const ids = new Map<string, number>();
+      for (const chunk of this.#chunks(rows, 11)) {
+        // The keys check the executions exist and the ids are new, without queries of their own.
+        const inserted = await trx.insertInto('runs').values(chunk).returning(['id', 'run_uuid']).execute().catch((error: unknown) => {
+          const broken = this.#sql.constraintViolation(error);
+          if (broken === 'foreign-key') throw new ResourceDoesNotExistError(`No execution with id=${chunk.map((r) => r.execution_id).filter((id) => id !== null).join(' or id=')} exists`);
+          if (broken === 'unique') throw new ResourceAlreadyExistsError(`Run with id=${chunk.map((r) => r.run_uuid).join(' or id=')} already exists`);
+          throw error;
+        });
+        for (const { id, run_uuid } of inserted) ids.set(run_uuid, id);
+      }
+      const keyOf = (i: number) => ids.get((rows[i] as (typeof rows)[number]).run_uuid) as number;
+      const tags = runs.flatMap((run, i) => run.tags.map((tag) => ({ run_id: keyOf(i), ...tag })));
+      for (const chunk of this.#chunks(tags, 3)) await trx.insertInto('run_tags').values(chunk).execute();
+      // New runs have no params yet and validateParams refused duplicate keys: plain inserts.
+      const params = runs.flatMap((run, i) => run.params.map((param) => ({ run_id: keyOf(i), ...param })));
+      for (const chunk of this.#chunks(params, 3)) await trx.insertInto('params').values(chunk).execute();
+      return runs.map((run, i) => ({
+        info: toRunInfo({ ...(rows[i] as (typeof rows)[number]), id: keyOf(i) }),
+        data: { metrics: [], params: run.params, tags: run.tags },
+      }));
     });
   }
 

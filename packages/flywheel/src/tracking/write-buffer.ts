@@ -1,40 +1,38 @@
-import type { Metric } from './model.js';
-
-export interface MetricBufferOptions {
-  /** Points per write. */
+export interface WriteBufferOptions<T> {
+  /** Items per write. */
   batchSize: number;
-  /** Longest a point waits before it is written. */
+  /** Longest an item waits before it is written. */
   flushIntervalMs: number;
-  /** Stores one batch; must be idempotent, because a failed batch is written again. */
-  write(metrics: Metric[]): Promise<void>;
+  /** Stores one batch; must be idempotent or all-or-nothing, because a failed batch is written again. */
+  write(items: T[]): Promise<void>;
 }
 
 /**
- * Buffers metric points of one run and writes them in batches: when a batch is full, when the
- * interval has passed, and on flush(). One batch is in flight at a time, so points are written
- * in the order they were logged. A batch that fails goes back to the front of the buffer and is
- * written again by the next flush; the store ignores points it already has, so a batch that did
- * reach the database before the failure is not duplicated.
+ * Buffers items (a run's metric points, finished runs) and writes them in batches: when a batch
+ * is full, when the interval has passed, and on flush(). One batch is in flight at a time, so
+ * items are written in the order they were added. A batch that fails goes back to the front of
+ * the buffer and is written again by the next flush; the store ignores metric points it already
+ * has and writes runs all or nothing, so nothing is duplicated.
  */
-export class MetricBuffer {
-  readonly #options: MetricBufferOptions;
-  #points: Metric[] = [];
+export class WriteBuffer<T> {
+  readonly #options: WriteBufferOptions<T>;
+  #items: T[] = [];
   #writing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   /** A failure of a write nobody awaited, reported by the next flush(). */
   #unreported: unknown;
 
-  constructor(options: MetricBufferOptions) {
+  constructor(options: WriteBufferOptions<T>) {
     this.#options = options;
   }
 
   get size(): number {
-    return this.#points.length;
+    return this.#items.length;
   }
 
-  add(point: Metric): void {
-    this.#points.push(point);
-    if (this.#points.length === this.#options.batchSize) {
+  add(point: T): void {
+    this.#items.push(point);
+    if (this.#items.length === this.#options.batchSize) {
       this.#background();
     } else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => this.#background(), this.#options.flushIntervalMs);
@@ -43,7 +41,7 @@ export class MetricBuffer {
     }
   }
 
-  /** Writes every buffered point; rejects with the first failure since the last flush. */
+  /** Writes every buffered item; rejects with the first failure since the last flush. */
   async flush(): Promise<void> {
     await this.#drain();
     if (this.#unreported !== undefined) {
@@ -66,16 +64,16 @@ export class MetricBuffer {
     }
     const run = this.#writing.catch(() => undefined).then(async () => {
       const { batchSize, write } = this.#options;
-      while (this.#points.length > 0) {
-        // Take the whole buffer: points logged meanwhile start a new one, and slicing by index
-        // keeps a million buffered points linear to write.
-        const pending = this.#points;
-        this.#points = [];
+      while (this.#items.length > 0) {
+        // Take the whole buffer: items added meanwhile start a new one, and slicing by index
+        // keeps a million buffered items linear to write.
+        const pending = this.#items;
+        this.#items = [];
         for (let i = 0; i < pending.length; i += batchSize) {
           try {
             await write(pending.slice(i, i + batchSize));
           } catch (error) {
-            this.#points = pending.slice(i).concat(this.#points);
+            this.#items = pending.slice(i).concat(this.#items);
             throw error;
           }
         }
