@@ -62,6 +62,18 @@ describe('trainLinearRegression', () => {
     expected.predictions.forEach((p, i) => expect(predictions[i]).toBeCloseTo(p, 6));
   });
 
+  it('learns nothing from a constant column: standardised to 0, weight 0 (aliased with the intercept at l2 = 0)', async () => {
+    const path = join(dir, 'constant.parquet');
+    await writeParquet(path, 'SELECT x::DOUBLE AS x, 7.5::DOUBLE AS flat, 2 * x + 1 AS y FROM range(200) t(x)');
+    for (const l2 of [0, 1e-3]) {
+      const trained = await trainLinearRegression(path, { label: 'y', numeric: ['x', 'flat'], l2 });
+      expect(trained.model.preprocessing.numeric[1]).toMatchObject({ name: 'flat', mean: 7.5, std: 1 });
+      expect(trained.model.numericWeights[1]).toBe(0);
+      expect(trained.aliased).toEqual(l2 === 0 ? ['flat'] : []);
+      expect(predictLinearRegression(trained.model, await withDuckDb((db) => readDesignMatrix(db, tableFunctionFor(path), trained.model.preprocessing)))[10]).toBeCloseTo(21, l2 === 0 ? 6 : 0);
+    }
+  });
+
   it('is deterministic', async () => {
     const a = await trainLinearRegression(referencePath, cases.ridge.params);
     const b = await trainLinearRegression(referencePath, cases.ridge.params);
