@@ -82,6 +82,7 @@ describe('flywheel train', () => {
       [['-t', 'gbdt', '-d', january, '-l', 'delayed', '-P', 'learningRate=-1'], /--param learningRate: /],
       [['-t', 'logistic', '-d', january, '-l', 'distance', '--numeric', 'hour'], /label "distance" must be 0 or 1/],
       [['-t', 'logistic', '-d', january, '-l', 'delayed', '--split', 'random:train=0.5,eval=0.3,test=0.2'], /--split: makes 3 parts/],
+      [['-t', 'logistic', '-d', january, '-l', 'delayed', '--split', 'time:date:1990-01-01'], /--split: time:date:1990-01-01 leaves no training rows: 0 of 20000 rows train, 20000 test/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(['train', ...args, '-m', 'bad'], { cwd: dir });

@@ -191,7 +191,11 @@ async function holdOut(data: string, spec: string, query: string | undefined, di
     }
   });
   const counts = ingested.splits ?? {};
-  log(`held out ${counts[names[1] as string] ?? 0} of ${ingested.rowsWritten} rows for testing (${spec})`);
+  const [trainRows, testRows] = names.map((name) => counts[name as string] ?? 0) as [number, number];
+  if (trainRows === 0 || testRows === 0) {
+    throw new InvalidInputError('--split', `${spec} leaves no ${trainRows === 0 ? 'training' : 'test'} rows: ${trainRows} of ${ingested.rowsWritten} rows train, ${testRows} test`);
+  }
+  log(`held out ${testRows} of ${ingested.rowsWritten} rows for testing (${spec})`);
   return { train, test };
 }
 
