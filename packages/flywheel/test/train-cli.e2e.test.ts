@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStack } from '../src/config/open-stack.js';
 import { writeFlightsMonth } from '../src/train/test-support.js';
@@ -52,8 +53,8 @@ describe('flywheel train', () => {
       expect(params).toMatchObject({ trainer: 'gbdt', label: 'delayed', maxIterations: '30', task: 'classification' });
       expect((await stack.tracking.store.listArtifacts(json.runId, 'model')).map((f) => f.path)).toEqual(['model/model.onnx']);
       const version = await stack.registry.getVersion('flights', 1);
-      expect(version.tags).toMatchObject({ 'flywheel.run_id': json.runId, 'flywheel.trainer': 'gbdt', 'flywheel.training_data': january });
-      expect(version.tags['flywheel.training_data_digest']).toMatch(/^[0-9a-f]{64}$/);
+      expect(version).toMatchObject({ runId: json.runId, tags: { 'flywheel.trainer': 'gbdt' }, trainingData: { uri: pathToFileURL(january).href, artifactId: null } });
+      expect(version.trainingData?.digest).toMatch(/^[0-9a-f]{64}$/);
       expect(version.metrics.auc).toBeCloseTo(json.metrics.auc!, 12);
       expect(await stack.registry.aliases('flights')).toEqual({ champion: 1 });
     } finally {

@@ -86,6 +86,12 @@ describe('train → evaluate against the champion → push, with the registry', 
       metrics: { auc: first.metrics.auc, rowCount: 20_000 },
       tags: { run: 'run-1' },
     });
+    // The run that trained it and the data it read.
+    const trainRun = await stack.tracking.store.runOfExecution(first.step('train').executionId!);
+    expect(trainRun?.runName).toBe('train');
+    const january = first.step('january').outputs.examples!;
+    expect(version.runId).toBe(trainRun?.runId);
+    expect(version.trainingData).toEqual({ uri: january.uri, digest: january.digest, artifactId: january.id });
     expect(version.signature).toMatchObject({
       inputs: [{ name: 'dow', type: 'float32', shape: ['N', 1] }, { name: 'origin', type: 'string', shape: ['N', 1] }],
       outputs: [{ name: 'label', type: 'int64' }, { name: 'probabilities', type: 'float32', shape: ['N', 2] }],

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { blessingSchema } from '../evaluate/blessing.js';
-import { Blessing, Metrics, Model } from '../pipeline/artifact-types.js';
+import type { Stack } from '../config/stack.js';
+import { Blessing, Dataset, Metrics, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
 import { findAliasedVersion } from './model-version-file.js';
 import { registerModelFile } from './register-model.js';
@@ -40,13 +41,15 @@ export const pushModelComponent = component({
     const artifact = await stack.metadata.getArtifact(inputs.model.id);
     // The version's lineage points at the step that trained the model, not at this push.
     const producers = await stack.metadata.findEvents({ artifactIds: [artifact.id], kind: 'output' });
+    const trainedBy = producers[0]?.executionId;
     const { version, created } = await registerModelFile(stack, {
       model: params.model,
       path: inputs.model.path,
       artifactId: artifact.id,
-      executionId: producers[0]?.executionId ?? run.executionId,
+      executionId: trainedBy ?? run.executionId,
       metrics,
       tags: { run: run.id },
+      ...(trainedBy === undefined ? {} : await trainingLineage(stack, trainedBy)),
     });
     log.info(created ? `registered ${params.model} v${version.version}` : `${params.model} v${version.version} already holds this model (same digest)`);
 
@@ -66,6 +69,25 @@ export const pushModelComponent = component({
     return { model: params.model, version: version.version, created, alias: params.alias, aliasMoved };
   },
 });
+
+/**
+ * The tracked run of the step that trained the model and the Dataset it read (its first Dataset
+ * input), for the registry. Step runs that ended unwritten are flushed first so the run is found.
+ */
+async function trainingLineage(stack: Stack, executionId: number): Promise<{ runId?: string; trainingData?: { uri: string; digest: string; artifactId: number } }> {
+  await stack.tracking.flush();
+  const trackedRun = await stack.tracking.store.runOfExecution(executionId);
+  const inputs = await stack.metadata.findEvents({ executionIds: [executionId], kind: 'input' });
+  let trainingData: { uri: string; digest: string; artifactId: number } | undefined;
+  for (const event of inputs) {
+    const input = await stack.metadata.getArtifact(event.artifactId);
+    if (input.type === Dataset.name && input.digest) {
+      trainingData = { uri: input.uri, digest: input.digest, artifactId: input.id };
+      break;
+    }
+  }
+  return { ...(trackedRun ? { runId: trackedRun.runId } : {}), ...(trainingData ? { trainingData } : {}) };
+}
 
 async function readJson<T>(path: string, field: string, schema: z.ZodType<T>): Promise<T> {
   let json: unknown;

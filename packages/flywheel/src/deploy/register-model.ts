@@ -13,6 +13,10 @@ export interface RegisterModelFileOptions {
   tags?: Record<string, string>;
   /** The version's description; the model file's doc_string by default. */
   description?: string;
+  /** The tracked run that trained the model. */
+  runId?: string;
+  /** The data it was trained on. */
+  trainingData?: { uri: string; digest: string; artifactId?: number };
 }
 
 /**
@@ -39,6 +43,8 @@ export async function registerModelFile(stack: Pick<Stack, 'artifacts' | 'regist
     metrics: options.metrics,
     tags: options.tags,
     description: options.description ?? (description.docString || undefined),
+    runId: options.runId,
+    trainingData: options.trainingData,
   });
   return { version, created: true };
 }

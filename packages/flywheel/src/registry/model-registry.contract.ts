@@ -98,6 +98,23 @@ export function runModelRegistryContract(label: string, open: () => Promise<Meta
         expect((await registry.listVersions('flights')).map((v) => v.version)).toEqual([1]);
       });
 
+      it('records the run that trained a version and its training data', async () => {
+        const [data] = await backend.metadata.putArtifacts([{ type: 'Dataset', uri: 'file:///jan.parquet' }]);
+        const digest = 'a'.repeat(64);
+        const runId = '0123456789abcdef0123456789abcdef';
+        const version = await registry.createVersion('flights', { uri: 'u', digest: 'd', runId, trainingData: { uri: 'file:///jan.parquet', digest, artifactId: data?.id } });
+        expect(version).toMatchObject({ runId, trainingData: { uri: 'file:///jan.parquet', digest, artifactId: data?.id } });
+        expect(await registry.getVersion('flights', version.version)).toEqual(version);
+        const bare = await registry.createVersion('flights', { uri: 'u2', digest: 'd2', trainingData: { uri: 'file:///x.csv', digest } });
+        expect(bare).toMatchObject({ runId: null, trainingData: { uri: 'file:///x.csv', digest, artifactId: null } });
+        expect((await registry.createVersion('flights', { uri: 'u3', digest: 'd3' })).trainingData).toBeNull();
+        const badRun = await rejection(registry.createVersion('flights', { uri: 'u', digest: 'd', runId: 'run-1' }));
+        expect((badRun as InvalidInputError).field).toBe('version.runId');
+        const badDigest = await rejection(registry.createVersion('flights', { uri: 'u', digest: 'd', trainingData: { uri: 'x', digest: 'nope' } }));
+        expect((badDigest as InvalidInputError).field).toBe('version.trainingData.digest');
+        expect(await rejection(registry.createVersion('flights', { uri: 'u', digest: 'd', trainingData: { uri: 'x', digest, artifactId: 987_654 } }))).toBeInstanceOf(NotFoundError);
+      });
+
       it('rejects a bad version naming the field', async () => {
         const uri = await rejection(registry.createVersion('flights', { uri: '', digest: 'd' }));
         expect((uri as InvalidInputError).field).toBe('version.uri');

@@ -25,6 +25,23 @@ export interface ModelVersion {
   tags: Record<string, string>;
   description: string | null;
   createdAt: Date;
+  /** The tracked run that trained it (MLflow's `run_id`), when known. */
+  runId: string | null;
+  /** The data it was trained on, when known. */
+  trainingData: TrainingData | null;
+}
+
+/**
+ * The data a version was trained on: where it is, its content digest, and its metadata artifact
+ * when a pipeline produced it.
+ *
+ * @example
+ *   { uri: 'file:///data/jan.parquet', digest: '3f2a…', artifactId: null }
+ */
+export interface TrainingData {
+  uri: string;
+  digest: string;
+  artifactId: number | null;
 }
 
 export interface NewModelVersion {
@@ -36,6 +53,8 @@ export interface NewModelVersion {
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
   description?: string;
+  runId?: string;
+  trainingData?: { uri: string; digest: string; artifactId?: number };
 }
 
 export interface AliasMove {

@@ -254,6 +254,11 @@ export function runTrackingStoreContract(label: string, open: () => Promise<Meta
         expect((await store.getRun(run.info.runId)).info.executionId).toBe(execution.id);
         const missing = await rejection(store.createRun({ executionId: execution.id + 100 }));
         expect(missing).toBeInstanceOf(ResourceDoesNotExistError);
+        expect(await store.runOfExecution(execution.id)).toEqual(run.info);
+        const retry = await store.createRun({ executionId: execution.id, startTime: run.info.startTime + 1 });
+        expect((await store.runOfExecution(execution.id))?.runId).toBe(retry.info.runId);
+        expect(await store.runOfExecution(execution.id + 100)).toBeUndefined();
+        await expectInvalid(store.runOfExecution(0), 'Invalid execution id 0: it must be a positive integer');
       });
 
       it('reports missing and malformed run ids', async () => {

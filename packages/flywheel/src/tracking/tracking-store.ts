@@ -36,6 +36,8 @@ export interface TrackingStore {
   /** The run with its latest metrics, params and tags; deleted runs too. */
   getRun(runId: string): Promise<Run>;
   updateRun(runId: string, patch: RunPatch): Promise<RunInfo>;
+  /** The run that tracks an ML-metadata execution (a pipeline step), the latest started if several; undefined when none. */
+  runOfExecution(executionId: number): Promise<RunInfo | undefined>;
   deleteRun(runId: string): Promise<void>;
   restoreRun(runId: string): Promise<void>;
   /**

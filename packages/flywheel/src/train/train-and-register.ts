@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Stack } from '../config/stack.js';
 import type { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
@@ -72,8 +73,8 @@ export interface TrainAndRegisterResult {
 /**
  * Level 0 in one call: trains a built-in trainer on a data file, evaluates the model on a test
  * file or held-out rows, records everything as one tracked run (params, metrics, the model as a
- * run artifact) and registers the model as a new version tagged with the run and the training
- * data. What `flywheel train` runs.
+ * run artifact) and registers the model as a new version that records the run and the training
+ * data (file URI and SHA-256). What `flywheel train` runs.
  *
  * @example
  *   const result = await trainAndRegister(stack, { trainer: 'gbdt', data: 'jan.parquet', label: 'delayed', test: 'feb.parquet' });
@@ -130,12 +131,9 @@ export async function trainAndRegister(stack: Stack, options: TrainAndRegisterOp
         model: modelName,
         path: modelPath,
         metrics: Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => e[1] !== null && Number.isFinite(e[1]))),
-        tags: {
-          'flywheel.run_id': run.id,
-          'flywheel.trainer': options.trainer,
-          'flywheel.training_data': resolve(options.data),
-          'flywheel.training_data_digest': trainingData.digest,
-        },
+        tags: { 'flywheel.trainer': options.trainer },
+        runId: run.id,
+        trainingData: { uri: pathToFileURL(resolve(options.data)).href, digest: trainingData.digest },
       });
       if (options.alias !== undefined) {
         await stack.registry.setAlias(modelName, options.alias, version.version, { actor: stack.tracking.options.userId, reason: `flywheel train, run ${run.id}` });

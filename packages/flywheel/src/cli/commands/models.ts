@@ -45,12 +45,14 @@ export function registerModelsCommands(program: Command): void {
         const byVersion = new Map<number, string[]>();
         for (const [alias, version] of Object.entries(aliases)) byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
         printTable(
-          ['version', 'aliases', 'metrics', 'digest', 'created'],
+          ['version', 'aliases', 'metrics', 'digest', 'run', 'trained on', 'created'],
           versions.map((v) => [
             v.version,
             (byVersion.get(v.version) ?? []).join(',') || '-',
             Object.entries(v.metrics).map(([k, x]) => `${k}=${Number.isInteger(x) ? x : Number(x.toPrecision(4))}`).join(' ') || '-',
             v.digest.slice(0, 12),
+            v.runId?.slice(0, 12) ?? '-',
+            v.trainingData ? `${v.trainingData.uri.split('/').at(-1) ?? ''} (${v.trainingData.digest.slice(0, 8)})` : '-',
             formatTime(v.createdAt),
           ]),
         );

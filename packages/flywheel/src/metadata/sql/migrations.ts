@@ -15,6 +15,7 @@ export function metadataMigrations(dialect: SqlDialect): Record<string, Migratio
   return {
     '0001-initial-schema': { up: (db) => createInitialSchema(db, dialect) },
     '0002-tracking': { up: (db) => createTrackingSchema(db, dialect) },
+    '0003-model-version-lineage': { up: (db) => addModelVersionLineage(db, dialect) },
   };
 }
 
@@ -185,4 +186,13 @@ async function createInitialSchema(db: Kysely<unknown>, dialect: SqlDialect): Pr
     .addColumn('at', int, (c) => c.notNull())
     .execute();
   await schema.createIndex('alias_moves_model_alias').on('alias_moves').columns(['model_id', 'alias', 'id']).execute();
+}
+
+/** What a model version was made from: the tracked run that trained it and its training data. */
+async function addModelVersionLineage(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+  // One column per statement: SQLite adds a single column per ALTER TABLE.
+  await db.schema.alterTable('model_versions').addColumn('run_id', 'text').execute();
+  await db.schema.alterTable('model_versions').addColumn('training_data_uri', 'text').execute();
+  await db.schema.alterTable('model_versions').addColumn('training_data_digest', 'text').execute();
+  await db.schema.alterTable('model_versions').addColumn('training_data_artifact_id', dialect.integerType, (c) => c.references('artifacts.id')).execute();
 }

@@ -114,6 +114,10 @@ export interface ModelVersionTable {
   tags: string;
   description: string | null;
   created_at: number;
+  run_id: string | null;
+  training_data_uri: string | null;
+  training_data_digest: string | null;
+  training_data_artifact_id: number | null;
 }
 
 export interface ModelAliasTable {

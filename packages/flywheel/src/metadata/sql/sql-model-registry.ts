@@ -31,6 +31,8 @@ const newModelVersion = z.object({
   metrics: z.record(z.string(), z.number().refine(Number.isFinite, 'must be a finite number')).optional(),
   tags: z.record(z.string(), z.string()).optional(),
   description: z.string().optional(),
+  runId: z.string().regex(/^[0-9a-f]{32}$/, 'must be a tracked run id (32 hex digits)').optional(),
+  trainingData: z.strictObject({ uri: z.string().min(1, 'must not be empty'), digest: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'), artifactId: id.optional() }).optional(),
 });
 
 /**
@@ -88,6 +90,7 @@ export class SqlModelRegistry implements ModelRegistry {
         .executeTakeFirstOrThrow();
       if (valid.artifactId !== undefined) await requireRow(trx, 'artifacts', 'artifact', valid.artifactId);
       if (valid.executionId !== undefined) await requireRow(trx, 'executions', 'execution', valid.executionId);
+      if (valid.trainingData?.artifactId !== undefined) await requireRow(trx, 'artifacts', 'artifact', valid.trainingData.artifactId);
       const row = {
         model_id: model.id,
         version: model.last_version,
@@ -100,6 +103,10 @@ export class SqlModelRegistry implements ModelRegistry {
         tags: JSON.stringify(valid.tags ?? {}),
         description: valid.description ?? null,
         created_at: now,
+        run_id: valid.runId ?? null,
+        training_data_uri: valid.trainingData?.uri ?? null,
+        training_data_digest: valid.trainingData?.digest ?? null,
+        training_data_artifact_id: valid.trainingData?.artifactId ?? null,
       };
       const { id: versionId } = await trx.insertInto('model_versions').values(row).returning('id').executeTakeFirstOrThrow();
       return toVersion(name, { ...row, id: versionId });
@@ -269,6 +276,10 @@ function toVersion(name: string, row: Selectable<ModelVersionTable>): ModelVersi
     tags: JSON.parse(row.tags) as Record<string, string>,
     description: row.description,
     createdAt: new Date(row.created_at),
+    runId: row.run_id,
+    trainingData: row.training_data_uri === null || row.training_data_digest === null
+      ? null
+      : { uri: row.training_data_uri, digest: row.training_data_digest, artifactId: row.training_data_artifact_id },
   };
 }
 

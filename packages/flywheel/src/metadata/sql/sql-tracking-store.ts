@@ -323,6 +323,15 @@ export class SqlTrackingStore implements TrackingStore {
     });
   }
 
+  async runOfExecution(executionId: number): Promise<RunInfo | undefined> {
+    if (!Number.isSafeInteger(executionId) || executionId < 1) {
+      throw new InvalidParameterValueError(`Invalid execution id ${String(executionId)}: it must be a positive integer`, { field: 'execution_id' });
+    }
+    const row = await this.#db.selectFrom('runs').selectAll().where('execution_id', '=', executionId)
+      .orderBy('start_time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row === undefined ? undefined : toRunInfo(row);
+  }
+
   async getRun(runId: string): Promise<Run> {
     const row = await this.#run(this.#db, runId);
     return (await this.#withData([row]))[0] as Run;
