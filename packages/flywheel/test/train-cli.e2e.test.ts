@@ -55,6 +55,9 @@ describe('flywheel train', () => {
       const version = await stack.registry.getVersion('flights', 1);
       expect(version).toMatchObject({ runId: json.runId, tags: { 'flywheel.trainer': 'gbdt' }, trainingData: { uri: pathToFileURL(january).href, artifactId: null } });
       expect(version.trainingData?.digest).toMatch(/^[0-9a-f]{64}$/);
+      const data = version.signature?.data as { features: { name: string }[]; label: { name: string } };
+      expect(data.features.map((f) => f.name)).toEqual(['distance', 'origin', 'destination', 'date']);
+      expect(data.label.name).toBe('delayed');
       expect(version.metrics.auc).toBeCloseTo(json.metrics.auc!, 12);
       expect(await stack.registry.aliases('flights')).toEqual({ champion: 1 });
     } finally {

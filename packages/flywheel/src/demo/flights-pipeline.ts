@@ -71,7 +71,7 @@ export const flightsPipeline = pipeline(
     });
     p.step(pushModelComponent, {
       name: 'push',
-      inputs: { model: model.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing },
+      inputs: { model: model.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing, schema: schema.outputs.schema },
       params: { model: FLIGHTS_MODEL },
     });
   },

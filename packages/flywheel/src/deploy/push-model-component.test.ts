@@ -7,6 +7,8 @@ import { openStack } from '../config/open-stack.js';
 import type { Stack } from '../config/stack.js';
 import type { JsonObject } from '../core/json.js';
 import { ingestComponent } from '../data/ingest.js';
+import { schemaComponent } from '../data/schema.js';
+import { statisticsComponent } from '../data/statistics.js';
 import { resolveBaselineComponent } from '../evaluate/baseline.js';
 import { evaluateComponent } from '../evaluate/evaluate-component.js';
 import type { Artifact } from '../metadata/model.js';
@@ -42,10 +44,12 @@ const trainEvaluatePush = pipeline({ name: 'push-test', params: features }, (p, 
   const evaluation = p.step(evaluateComponent, {
     inputs: { model: model.outputs.model, examples: february.outputs.examples, baseline: champion.outputs.baseline },
   });
+  const statistics = p.step(statisticsComponent, { inputs: { examples: january.outputs.examples } });
+  const schema = p.step(schemaComponent, { inputs: { statistics: statistics.outputs.statistics }, params: { labelColumn: FLIGHT_FEATURES.label } });
   p.step(pushModelComponent, {
     name: 'push',
     params: { model: 'flights' },
-    inputs: { model: model.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing },
+    inputs: { model: model.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing, schema: schema.outputs.schema },
   });
 });
 
@@ -95,6 +99,15 @@ describe('train → evaluate against the champion → push, with the registry', 
     expect(version.signature).toMatchObject({
       inputs: [{ name: 'dow', type: 'float32', shape: ['N', 1] }, { name: 'origin', type: 'string', shape: ['N', 1] }],
       outputs: [{ name: 'label', type: 'int64' }, { name: 'probabilities', type: 'float32', shape: ['N', 2] }],
+      // What the training data's schema says of each input and of the label.
+      data: {
+        format: 'flywheel.schema/v1',
+        features: [
+          { name: 'dow', type: 'int', presence: { required: true }, range: { min: 0, max: 6 } },
+          { name: 'origin', type: 'string', domain: expect.arrayContaining(['ATL', 'ORD']) },
+        ],
+        label: { name: 'delayed', type: 'int' },
+      },
     });
     const [move] = await stack.registry.aliasHistory('flights', 'champion');
     expect(move).toMatchObject({ fromVersion: null, toVersion: 1, actor: 'pipeline run-1' });

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { blessingSchema } from '../evaluate/blessing.js';
 import type { Stack } from '../config/stack.js';
-import { Blessing, Dataset, Metrics, Model } from '../pipeline/artifact-types.js';
+import { readSchemaFile } from '../data/schema-format.js';
+import { readOnnxHeader } from '../onnx/onnx-model.js';
+import { Blessing, Dataset, Metrics, Model, Schema } from '../pipeline/artifact-types.js';
+import { readFeatureSpec } from '../train/feature-spec.js';
 import { component } from '../pipeline/component.js';
 import { findAliasedVersion } from './model-version-file.js';
 import { registerModelFile } from './register-model.js';
@@ -18,20 +21,23 @@ export const pushModelParams = z.object({
 /**
  * Registers the model as a version of `params.model` (or finds the version with the same
  * digest) with its metrics, signature and lineage, and moves the alias (`champion`) to it only
- * when the blessing says so, recording the run as actor and the blessing's reasons.
+ * when the blessing says so, recording the run as actor and the blessing's reasons. With the
+ * training data's schema wired in, the version's signature says what values each input was
+ * trained on (`signature.data`).
  *
  * @example
  *   p.step(pushModelComponent, {
- *     inputs: { model: train.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing },
+ *     inputs: { model: train.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing, schema: schema.outputs.schema },
  *     params: { model: 'flights' },
  *   });
  */
 export const pushModelComponent = component({
   name: 'push-model',
-  version: '1',
+  version: '2',
   description: 'Registers a model version and moves an alias to it when blessed',
   params: pushModelParams,
-  inputs: { model: Model, metrics: Metrics, blessing: Blessing },
+  inputs: { model: Model, metrics: Metrics, blessing: Blessing, schema: Schema },
+  optionalInputs: ['schema'],
   // Moves aliases in the registry: the effect must happen on every run.
   cacheable: false,
   run: async ({ params, inputs, stack, run, log }) => {
@@ -50,6 +56,7 @@ export const pushModelComponent = component({
       metrics,
       tags: { run: run.id },
       ...(trainedBy === undefined ? {} : await trainingLineage(stack, trainedBy)),
+      ...(inputs.schema ? { dataSchema: await readSchemaFile(inputs.schema.path), label: readFeatureSpec(readOnnxHeader(await readFile(inputs.model.path)).metadata)?.label } : {}),
     });
     log.info(created ? `registered ${params.model} v${version.version}` : `${params.model} v${version.version} already holds this model (same digest)`);
 

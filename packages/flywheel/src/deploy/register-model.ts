@@ -1,6 +1,8 @@
 import type { Stack } from '../config/stack.js';
 import { describeOnnxModel, signatureToJson } from '../onnx/model-signature.js';
+import type { DataSchema } from '../data/schema-format.js';
 import type { ModelVersion } from '../registry/model.js';
+import { dataSignature } from './data-signature.js';
 
 export interface RegisterModelFileOptions {
   /** Registered model name, e.g. `flights`; created when absent. */
@@ -17,12 +19,16 @@ export interface RegisterModelFileOptions {
   runId?: string;
   /** The data it was trained on. */
   trainingData?: { uri: string; digest: string; artifactId?: number };
+  /** The schema of the training data: what it says of the model's inputs goes into the signature as `data`. */
+  dataSchema?: DataSchema;
+  /** The column the model predicts, described in `data` too. */
+  label?: string;
 }
 
 /**
  * Registers an ONNX file as the next version of a model: stores it in the artifact store
  * (content-addressed, so a file already there is not copied again), reads its signature with
- * onnxruntime and records both. A file whose digest is already a version of the model returns
+ * onnxruntime (with what the training data's schema says of each input, when given) and records both. A file whose digest is already a version of the model returns
  * that version instead of a duplicate.
  *
  * @example
@@ -39,7 +45,10 @@ export async function registerModelFile(stack: Pick<Stack, 'artifacts' | 'regist
     digest: blob.digest,
     artifactId: options.artifactId,
     executionId: options.executionId,
-    signature: signatureToJson(description.signature),
+    signature: {
+      ...signatureToJson(description.signature),
+      ...(options.dataSchema ? { data: dataSignature(options.dataSchema, description.signature.inputs.map((input) => input.name), options.label) } : {}),
+    },
     metrics: options.metrics,
     tags: options.tags,
     description: options.description ?? (description.docString || undefined),

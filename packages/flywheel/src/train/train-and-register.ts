@@ -10,6 +10,8 @@ import { sha256File } from '../core/hashing.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { quoteIdentifier, quoteLiteral, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
 import { ingest } from '../data/ingest.js';
+import { inferSchema } from '../data/schema.js';
+import { computeStatistics } from '../data/statistics.js';
 import { SPLIT_COLUMN, parseSplitSpec, splitNames } from '../data/split.js';
 import { registerModelFile } from '../deploy/register-model.js';
 import { evaluateModel, type Evaluation } from '../evaluate/evaluate-model.js';
@@ -127,6 +129,7 @@ export async function trainAndRegister(stack: Stack, options: TrainAndRegisterOp
       await run.logArtifact(modelPath, 'model');
 
       const trainingData = await sha256File(options.data);
+      const dataSchema = inferSchema(await computeStatistics(data.train), { labelColumn: problem.label });
       const { version, created } = await registerModelFile(stack, {
         model: modelName,
         path: modelPath,
@@ -134,6 +137,8 @@ export async function trainAndRegister(stack: Stack, options: TrainAndRegisterOp
         tags: { 'flywheel.trainer': options.trainer },
         runId: run.id,
         trainingData: { uri: pathToFileURL(resolve(options.data)).href, digest: trainingData.digest },
+        dataSchema,
+        label: problem.label,
       });
       if (options.alias !== undefined) {
         await stack.registry.setAlias(modelName, options.alias, version.version, { actor: stack.tracking.options.userId, reason: `flywheel train, run ${run.id}` });
