@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Dataset, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
-import { featureSpecToJson } from './feature-spec.js';
-import { trainLinearParams, trainLinearRegression } from './train-linear.js';
+import { linearModelSummary, trainLinearParams, trainLinearRegression } from './train-linear.js';
 
 /**
  * Trains a linear (ridge) regression on a Dataset and writes it as one ONNX graph with its
@@ -28,14 +27,8 @@ export const trainLinearComponent = component({
     await writeFile(outputs.model.path, trained.onnx);
     const trainingSeconds = (performance.now() - started) / 1000;
     log.info(`trained on ${trained.rows} rows in ${trainingSeconds.toFixed(1)}s: RMSE ${trained.rmse.toPrecision(6)}, R² ${trained.r2.toFixed(4)}`);
-    const summary = {
-      trainingRmse: trained.rmse,
-      trainingR2: trained.r2,
-      aliasedColumns: trained.aliased,
-      trainingSeconds,
-      trainingRows: trained.rows,
-    };
-    Object.assign(outputs.model.properties, { featureSpec: featureSpecToJson(trained.spec), ...summary });
+    const { featureSpec, ...summary } = linearModelSummary(trained, trainingSeconds);
+    Object.assign(outputs.model.properties, { featureSpec, ...summary });
     return summary;
   },
 });

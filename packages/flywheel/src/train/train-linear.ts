@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tableFunctionFor, withDuckDb } from '../data/duckdb.js';
 import { checkDataset } from './dataset-checks.js';
-import { specFeatures, type FeatureSpec } from './feature-spec.js';
+import { featureSpecToJson, specFeatures, type FeatureSpec } from './feature-spec.js';
 import { LINEAR_OUTPUTS, exportLinearRegressionOnnx } from './linear-onnx.js';
 import { fitLinearRegression, type FitLinearResult } from './linear-regression.js';
 import { linearFeatureParams, readLinearTrainingData } from './linear-training-data.js';
@@ -72,4 +72,16 @@ export async function trainLinearRegression(
   const onnx = exportLinearRegressionOnnx(fit.model, spec);
   const exported = performance.now();
   return { ...fit, spec, onnx, rows, timings: { readMs: read - started, fitMs: fitted - read, exportMs: exported - fitted } };
+}
+
+/** What train-linear records on its Model artifact (and returns), e.g. for the tune component's trials too. */
+export function linearModelSummary(trained: TrainedLinear, trainingSeconds: number) {
+  return {
+    featureSpec: featureSpecToJson(trained.spec),
+    trainingRmse: trained.rmse,
+    trainingR2: trained.r2,
+    aliasedColumns: trained.aliased,
+    trainingSeconds,
+    trainingRows: trained.rows,
+  };
 }

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Dataset, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
-import { featureSpecToJson } from './feature-spec.js';
-import { trainLogisticParams, trainLogisticRegression } from './train-logistic.js';
+import { logisticModelSummary, trainLogisticParams, trainLogisticRegression } from './train-logistic.js';
 
 /**
  * Trains a logistic regression on a Dataset and writes it as one ONNX graph with its
@@ -30,13 +29,8 @@ export const trainLogisticComponent = component({
       `trained on ${trained.rows} rows in ${seconds.toFixed(1)}s: loss ${trained.loss.toFixed(6)} after ${trained.iterations} iterations` +
         (trained.converged ? '' : ' (not converged: raise maxIterations)'),
     );
-    Object.assign(outputs.model.properties, {
-      featureSpec: featureSpecToJson(trained.spec),
-      trainingLoss: trained.loss,
-      iterations: trained.iterations,
-      converged: trained.converged,
-      trainingRows: trained.rows,
-    });
-    return { trainingLoss: trained.loss, iterations: trained.iterations, converged: trained.converged, trainingRows: trained.rows };
+    const { featureSpec, ...summary } = logisticModelSummary(trained);
+    Object.assign(outputs.model.properties, { featureSpec, ...summary });
+    return summary;
   },
 });

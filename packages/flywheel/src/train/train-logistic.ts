@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tableFunctionFor, withDuckDb } from '../data/duckdb.js';
 import { checkDataset } from './dataset-checks.js';
-import { specFeatures, type FeatureSpec } from './feature-spec.js';
+import { featureSpecToJson, specFeatures, type FeatureSpec } from './feature-spec.js';
 import { linearFeatureParams, readLinearTrainingData } from './linear-training-data.js';
 import { LOGISTIC_OUTPUTS, exportLogisticOnnx } from './logistic-onnx.js';
 import { fitLogisticRegression, type LogisticModel } from './logistic-regression.js';
@@ -78,4 +78,15 @@ export async function trainLogisticRegression(
     };
     return { ...fit, spec, onnx: exportLogisticOnnx(fit.model, spec), rows, positives };
   });
+}
+
+/** What train-logistic records on its Model artifact (and returns), e.g. for the tune component's trials too. */
+export function logisticModelSummary(trained: TrainedLogistic) {
+  return {
+    featureSpec: featureSpecToJson(trained.spec),
+    trainingLoss: trained.loss,
+    iterations: trained.iterations,
+    converged: trained.converged,
+    trainingRows: trained.rows,
+  };
 }

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Dataset, Model } from '../../pipeline/artifact-types.js';
 import { component } from '../../pipeline/component.js';
-import { featureSpecToJson } from '../feature-spec.js';
-import { trainGbdt, trainGbdtParams } from './train-gbdt.js';
+import { gbdtModelSummary, trainGbdt, trainGbdtParams } from './train-gbdt.js';
 
 /**
  * Trains gradient-boosted trees on a Dataset and writes them as one ONNX graph with their
@@ -27,22 +26,13 @@ export const trainGbdtComponent = component({
     const trained = await trainGbdt(inputs.examples.path, params, { log, signal });
     await writeFile(outputs.model.path, trained.onnx);
     const trainingSeconds = (performance.now() - started) / 1000;
-    const featureImportance = Object.fromEntries(trained.featureImportance.map((f) => [f.name, f.gain]));
     log.info(
       `trained ${trained.iterations} trees on ${trained.trainingRows} rows in ${trainingSeconds.toFixed(1)}s` +
         (trained.bestValidationLoss === null ? '' : `: best validation loss ${trained.bestValidationLoss.toFixed(6)} on ${trained.validationRows} rows`) +
         (trained.stoppedBecause === 'early-stopping' ? ` (stopped after ${trained.iterationsRun})` : ''),
     );
-    const summary = {
-      task: params.task,
-      iterations: trained.iterations,
-      bestValidationLoss: trained.bestValidationLoss,
-      trainingLoss: trained.trainingLoss,
-      trainingSeconds,
-      trainingRows: trained.rows,
-      featureImportance,
-    };
-    Object.assign(outputs.model.properties, { featureSpec: featureSpecToJson(trained.spec), ...summary });
+    const { featureSpec, ...summary } = gbdtModelSummary(trained, params.task, trainingSeconds);
+    Object.assign(outputs.model.properties, { featureSpec, ...summary });
     return summary;
   },
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tableFunctionFor, withDuckDb } from '../../data/duckdb.js';
 import { checkDataset } from '../dataset-checks.js';
-import { specFeatures, type FeatureSpec } from '../feature-spec.js';
+import { featureSpecToJson, specFeatures, type FeatureSpec } from '../feature-spec.js';
 import { learnCategories } from '../preprocessing.js';
 import { timeFeaturesOf, timeFeaturesParam, timePartName } from '../time-parts.js';
 import { parseTrainerParams } from '../trainer-params.js';
@@ -124,4 +124,18 @@ export async function trainGbdt(
   const onnx = exportGbdtOnnx(fit.model, spec, { iterations: fit.iterations, bestValidationLoss: fit.bestValidationLoss, learningRate: params.learningRate });
   const exported = performance.now();
   return { ...fit, spec, onnx, rows, timings: { readMs: read - started, fitMs: fitted - read, exportMs: exported - fitted } };
+}
+
+/** What train-gbdt records on its Model artifact (and returns), e.g. for the tune component's trials too. */
+export function gbdtModelSummary(trained: TrainedGbdt, task: TrainGbdtParams['task'], trainingSeconds: number) {
+  return {
+    featureSpec: featureSpecToJson(trained.spec),
+    task,
+    iterations: trained.iterations,
+    bestValidationLoss: trained.bestValidationLoss,
+    trainingLoss: trained.trainingLoss,
+    trainingSeconds,
+    trainingRows: trained.rows,
+    featureImportance: Object.fromEntries(trained.featureImportance.map((f) => [f.name, f.gain])),
+  };
 }

@@ -1,5 +1,4 @@
-import { featureSpecToJson } from '../../train/feature-spec.js';
-import { trainGbdt, trainGbdtParams } from '../../train/gbdt/train-gbdt.js';
+import { gbdtModelSummary, trainGbdt, trainGbdtParams } from '../../train/gbdt/train-gbdt.js';
 import { tunableTrainer } from './tunable-trainer.js';
 
 /**
@@ -16,17 +15,7 @@ export const gbdtTrainer = tunableTrainer({
     return {
       onnx: trained.onnx,
       trainingMetrics: { trainingLoss: trained.trainingLoss, iterations: trained.iterations },
-      // As train-gbdt records them on its Model.
-      properties: {
-        featureSpec: featureSpecToJson(trained.spec),
-        task: params.task,
-        iterations: trained.iterations,
-        bestValidationLoss: trained.bestValidationLoss,
-        trainingLoss: trained.trainingLoss,
-        trainingSeconds: (performance.now() - started) / 1000,
-        trainingRows: trained.rows,
-        featureImportance: Object.fromEntries(trained.featureImportance.map((f) => [f.name, f.gain])),
-      },
+      properties: gbdtModelSummary(trained, params.task, (performance.now() - started) / 1000),
     };
   },
 });

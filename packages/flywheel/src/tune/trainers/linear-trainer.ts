@@ -1,5 +1,4 @@
-import { featureSpecToJson } from '../../train/feature-spec.js';
-import { trainLinearParams, trainLinearRegression } from '../../train/train-linear.js';
+import { linearModelSummary, trainLinearParams, trainLinearRegression } from '../../train/train-linear.js';
 import { tunableTrainer } from './tunable-trainer.js';
 
 /** Linear (ridge) regression (`trainer: 'linear'`): tune `l2`, or the feature lists. */
@@ -13,15 +12,7 @@ export const linearTrainer = tunableTrainer({
     return {
       onnx: trained.onnx,
       trainingMetrics: { trainingRmse: trained.rmse, trainingR2: trained.r2 },
-      // As train-linear records them on its Model.
-      properties: {
-        featureSpec: featureSpecToJson(trained.spec),
-        trainingRmse: trained.rmse,
-        trainingR2: trained.r2,
-        aliasedColumns: trained.aliased,
-        trainingSeconds: (performance.now() - started) / 1000,
-        trainingRows: trained.rows,
-      },
+      properties: linearModelSummary(trained, (performance.now() - started) / 1000),
     };
   },
 });

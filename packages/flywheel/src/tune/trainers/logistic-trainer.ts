@@ -1,5 +1,4 @@
-import { featureSpecToJson } from '../../train/feature-spec.js';
-import { trainLogisticParams, trainLogisticRegression } from '../../train/train-logistic.js';
+import { logisticModelSummary, trainLogisticParams, trainLogisticRegression } from '../../train/train-logistic.js';
 import { tunableTrainer } from './tunable-trainer.js';
 
 /** Logistic regression (`trainer: 'logistic'`): tune `l2`, `maxIterations`, `topK`, or the feature lists. */
@@ -12,14 +11,7 @@ export const logisticTrainer = tunableTrainer({
     return {
       onnx: trained.onnx,
       trainingMetrics: { trainingLoss: trained.loss, iterations: trained.iterations },
-      // As train-logistic records them on its Model.
-      properties: {
-        featureSpec: featureSpecToJson(trained.spec),
-        trainingLoss: trained.loss,
-        iterations: trained.iterations,
-        converged: trained.converged,
-        trainingRows: trained.rows,
-      },
+      properties: logisticModelSummary(trained),
     };
   },
 });
