@@ -19,6 +19,9 @@ describe('the flights demo, end to end', () => {
       expect(result.stdout).toContain(`✓ ${step}`);
     }
     expect(result.stdout).toContain('Verdict: blessed — no champion yet');
+    expect(result.stdout).toMatch(/Evaluation on the next month: auc 0\.\d{3}, pr auc 0\.\d{3}, brier 0\.\d{3}/);
+    expect(result.stdout).toMatch(/auc by origin: [A-Z]{3} 0\.\d{3}/);
+    expect(result.stdout).toMatch(/auc gap across origin: 0\.\d{3} \([A-Z]{3} 0\.\d{3} … [A-Z]{3} 0\.\d{3}\)/);
     expect(result.stdout).toContain('registered as v1; champion moved to v1');
     expect(result.stdout).toMatch(/200 \{"predictions":\[\{"label":[01],"probability":0\.\d+\}\],"model":"flights-delay","version":1,"prediction_id":"[0-9a-f-]{36}"\}/);
 

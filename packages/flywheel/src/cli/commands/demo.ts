@@ -45,6 +45,7 @@ export function registerDemoCommand(program: Command): void {
           process.exitCode = EXIT_FOR_STATUS[result.status];
           return;
         }
+        await showEvaluation(stack, result, say);
         await showVerdict(stack, result, say);
         await showRegistry(stack, say);
         await servePrediction(stack, flags.month + 1, say);
@@ -52,6 +53,34 @@ export function registerDemoCommand(program: Command): void {
           `\`npx flywheel demo --month ${Math.min(flags.month + 1, 5)}\`, \`npx flywheel serve ${FLIGHTS_MODEL}@champion\`.`);
       }),
     );
+}
+
+interface EvaluationReport {
+  auc: number | null;
+  prAuc: number | null;
+  brierScore: number | null;
+  confusionMatrix?: { threshold: number; tp: number; fp: number; tn: number; fn: number };
+  slices: { name: string; slices: { key: string; rowCount: number; sufficient: boolean; metrics: { auc: number | null } }[] }[];
+  fairness: { slice: string; metric: string; gap: number | null; min: { key: string; value: number } | null; max: { key: string; value: number } | null }[];
+}
+
+/** The candidate's evaluation at a glance: the headline metrics, AUC by slice and the gap across origins. */
+async function showEvaluation(stack: Stack, result: RunResult, say: (text: string) => void): Promise<void> {
+  const metrics = result.steps.evaluate?.outputs.metrics;
+  if (!metrics?.digest) return;
+  const report = JSON.parse((await stack.artifacts.readBytes(metrics.digest)).toString('utf8')) as EvaluationReport;
+  const fmt = (value: number | null) => (value === null ? '-' : value.toFixed(3));
+  say(`
+Evaluation on the next month: auc ${fmt(report.auc)}, pr auc ${fmt(report.prAuc)}, brier ${fmt(report.brierScore)}`);
+  const matrix = report.confusionMatrix;
+  if (matrix) say(`  at threshold ${matrix.threshold}: ${matrix.tp} true and ${matrix.fp} false alarms, ${matrix.fn} delays missed, ${matrix.tn} on-time flights right`);
+  for (const slicing of report.slices) {
+    const shown = slicing.slices.filter((slice) => slice.sufficient && slice.metrics.auc !== null).map((slice) => `${slice.key} ${fmt(slice.metrics.auc)}`);
+    say(`  auc by ${slicing.name}: ${shown.slice(0, 6).join(', ')}${shown.length > 6 ? ', …' : ''}`);
+  }
+  for (const gap of report.fairness) {
+    if (gap.min && gap.max) say(`  ${gap.metric} gap across ${gap.slice}: ${fmt(gap.gap)} (${gap.min.key} ${fmt(gap.min.value)} … ${gap.max.key} ${fmt(gap.max.value)})`);
+  }
 }
 
 /** What this run decided: the blessing's reasons and whether `champion` moved. */
