@@ -15,7 +15,9 @@ import type { RunEventListener, StepOutcome } from './run-events.js';
 import { StepLog } from './step-log.js';
 import { ingestTrackingFile } from '../tracking/tracking-file.js';
 import { paramsFromJson } from '../tracking/params-from-json.js';
+import type { TrackingRunStatus } from '../tracking/model.js';
 import type { TrackedRun } from '../tracking/tracked-run.js';
+import { validateKey } from '../tracking/validation.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import { TAG_RUN, TAG_STEP } from './tracking-tags.js';
 import { materializeInputs, prepareOutputs, storeOutputs } from './step-io.js';
@@ -84,20 +86,6 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
     inputs: inputEvents,
     contextIds: run.contextIds,
   });
-  // Most steps end within milliseconds: their tracked run is written once, at the end. One that
-  // runs longer, or logs, appears as RUNNING at once (see TrackedRun.write).
-  const tracked = run.stack.tracking.deferRun({
-    experimentId: run.tracking.experimentId,
-    name: step.name,
-    parent: run.tracking.parent,
-    executionId: execution.id,
-    params: paramsFromJson(step.params),
-    tags: { [TAG_RUN]: run.runId, [TAG_STEP]: step.name },
-  });
-  const showRunning = setTimeout(() => {
-    tracked.write().catch((error: unknown) => log.write('warn', `tracking: ${errorMessage(error)}`));
-  }, SHOW_RUNNING_AFTER_MS);
-  showRunning.unref();
   run.emit({ type: 'step-started', runId: run.runId, step: step.name, executionId: execution.id });
 
   // Nothing here creates a folder a step does not need (the executor makes the work folder, the
@@ -108,18 +96,43 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
   const log = new StepLog(join(stepDir, 'step.log'), (level, message) => {
     run.emit({ type: 'step-log', runId: run.runId, step: step.name, level, message });
   });
+  // Each attempt is a tracked run, a child of the pipeline run. Most end within milliseconds:
+  // their run is written once, at the end; one that runs longer, or logs, appears as RUNNING at
+  // once (see TrackedRun.write). Tracking trouble is a warning in the step's log, never a failure.
+  let attemptRun: { tracked: TrackedRun; end: (status: TrackingRunStatus, result?: ComponentResult) => Promise<void> } | undefined;
+  const trackAttempt = () => {
+    const tracked = run.stack.tracking.deferRun({
+      experimentId: run.tracking.experimentId,
+      name: step.name,
+      parent: run.tracking.parent,
+      executionId: execution.id,
+      params: paramsFromJson(step.params),
+      tags: { [TAG_RUN]: run.runId, [TAG_STEP]: step.name },
+    });
+    const warn = (error: unknown) => log.write('warn', `tracking: ${errorMessage(error)}`);
+    const showRunning = setTimeout(() => tracked.write().catch(warn), SHOW_RUNNING_AFTER_MS);
+    showRunning.unref();
+    const end = async (status: TrackingRunStatus, result?: ComponentResult) => {
+      clearTimeout(showRunning);
+      try {
+        logResultMetrics(tracked, result);
+        await tracked.end(status);
+      } catch (error) {
+        warn(error);
+      }
+    };
+    return { tracked, end };
+  };
   const finish = async (state: 'complete' | 'failed' | 'canceled', attempts: number, extra: { error?: string; result?: ComponentResult; outputs?: Awaited<ReturnType<typeof storeOutputs>> }) => {
     const logDigest = await log.store(artifacts).catch(() => undefined);
     const properties: JsonObject = { runId: run.runId, attempts, durationMs: Date.now() - startedAt };
     if (logDigest) properties.logDigest = logDigest;
     if (extra.result) properties.result = extra.result;
+    await attemptRun?.end(TRACKING_STATUS[state], extra.result);
     const { outputs } = await metadata.finishExecution(execution.id, {
       patch: { state, properties, error: extra.error ?? null, endedAt: new Date() },
       outputs: extra.outputs ?? [],
     });
-    clearTimeout(showRunning);
-    logResultMetrics(tracked, extra.result);
-    await tracked.end(TRACKING_STATUS[state]);
     return outputs;
   };
 
@@ -128,6 +141,8 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
     const workDir = join(stepDir, `attempt-${attempt}`);
     let done: { result: ComponentResult; stored: Awaited<ReturnType<typeof storeOutputs>> } | undefined;
     let failure: unknown;
+    attemptRun = trackAttempt();
+    const tracked = attemptRun.tracked;
     try {
       localInputs ??= await materializeInputs(artifacts, inputs, join(stepDir, 'inputs'));
       const stepInputs = localInputs;
@@ -177,6 +192,8 @@ export async function runStep(run: RunState, stepIndex: number): Promise<StepOut
     if (attempt <= step.retry.times) {
       const delayMs = Math.min(step.retry.backoffMs * 2 ** (attempt - 1), step.retry.maxBackoffMs);
       log.write('warn', `attempt ${attempt} failed: ${message}; retrying in ${delayMs} ms`);
+      await attemptRun.end('FAILED');
+      attemptRun = undefined;
       run.emit({ type: 'step-retrying', runId: run.runId, step: step.name, attempt: attempt + 1, delayMs, error: message });
       try {
         await sleep(delayMs, undefined, { signal: run.signal });
@@ -196,11 +213,20 @@ const TRACKING_STATUS = { complete: 'FINISHED', failed: 'FAILED', canceled: 'KIL
 /** How long a step runs before its tracked run is written as RUNNING. */
 const SHOW_RUNNING_AFTER_MS = 250;
 
-/** The finite numbers a component returned (e.g. `auc`), as metrics of its step's run. */
+/**
+ * The finite numbers a component returned (e.g. `auc`), as metrics of its step's run; keys that
+ * are not valid metric names (e.g. `precision@10`) are left out, as invalid param keys are.
+ */
 function logResultMetrics(tracked: TrackedRun, result: ComponentResult | undefined): void {
   if (!result) return;
   for (const [key, value] of Object.entries(result)) {
-    if (typeof value === 'number' && Number.isFinite(value)) tracked.logMetric(key, value);
+    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    try {
+      validateKey('metric', key, 'result');
+    } catch {
+      continue;
+    }
+    tracked.logMetric(key, value);
   }
 }
 

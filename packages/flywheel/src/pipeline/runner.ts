@@ -218,8 +218,10 @@ async function execute(stack: Stack, compiled: CompiledPipeline, run: RunSetup):
     properties: { status: result.status, endedAt: new Date().toISOString(), error: result.error ?? null },
   });
   // Steps that ended unwritten are queued in the tracker: write them before the parent ends.
-  await stack.tracking.flush();
-  await tracked.end(TRACKING_STATUS[result.status]);
+  // Tracking trouble is reported, never turned into a failed or crashed run.
+  const warn = (error: unknown) => process.emitWarning(`tracking of run ${run.runId}: ${errorMessage(error)}`);
+  await stack.tracking.flush().catch(warn);
+  await tracked.end(TRACKING_STATUS[result.status]).catch(warn);
   if (result.status === 'complete') await rm(state.workRoot, { recursive: true, force: true });
   emit({ type: 'run-finished', runId: run.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, error: result.error });
   if (crash !== undefined) throw crash;

@@ -97,6 +97,32 @@ describe('every executed step is a tracked run', () => {
     expect(items[0]!.data.metrics.map((m) => [m.key, m.value]).sort()).toEqual([['auc', 0.7], ['rows', 12]]);
   });
 
+  it('tracks each attempt of a retried step as a run of its own and skips returned keys that are not metric names', async () => {
+    const temp = await openTempStack();
+    disposers.push(temp.dispose);
+    const { stack } = temp;
+    let attempts = 0;
+    const flaky = component({
+      name: 'retried', version: '1', cacheable: false,
+      run: async ({ tracking }) => {
+        attempts++;
+        await tracking.logParam('attempt', attempts);
+        if (attempts === 1) throw new Error('transient');
+        return { auc: 0.7, 'precision@10': 0.3 };
+      },
+    });
+    const definition = pipeline('retry-pipeline', (p) => {
+      p.step(flaky).retry(1, { backoffMs: 1 });
+    });
+    const result = await runPipeline(stack, compilePipeline(definition), { runId: 'run-retry' });
+    expect(result.status).toBe('complete');
+    const experiment = await stack.tracking.store.getExperimentByName('retry-pipeline');
+    const { items } = await stack.tracking.store.searchRuns({ experimentIds: [experiment!.experimentId], filter: "attributes.run_name = 'retried'", orderBy: ['attributes.start_time ASC'] });
+    expect(items.map((r) => [r.info.status, r.data.params.find((p) => p.key === 'attempt')?.value])).toEqual([['FAILED', '1'], ['FINISHED', '2']]);
+    expect(items[1]!.data.metrics.map((m) => m.key)).toEqual(['auc']);
+    expect(items.every((r) => r.info.executionId === result.steps.retried!.executionId)).toBe(true);
+  });
+
   it('marks the run of a failing step FAILED and a resumed run continues the same parent run', async () => {
     const temp = await openTempStack();
     disposers.push(temp.dispose);

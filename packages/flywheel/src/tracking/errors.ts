@@ -59,3 +59,8 @@ export class FilterSyntaxError extends InvalidParameterValueError {
     this.token = where.token;
   }
 }
+
+/** Whether the store refused a request (an error with one of MLflow's codes), as opposed to failing to answer. */
+export function isTrackingError(error: unknown): error is ResourceDoesNotExistError | ResourceAlreadyExistsError | InvalidParameterValueError | InvalidStateError {
+  return error instanceof ResourceDoesNotExistError || error instanceof ResourceAlreadyExistsError || error instanceof InvalidParameterValueError || error instanceof InvalidStateError;
+}

@@ -56,6 +56,7 @@ export class TrackedRun {
   #deferred: DeferredRun | undefined;
   #creating: Promise<void> | undefined;
   #ended = false;
+  #ending: Promise<void> | undefined;
 
   /** A run already in the store (`created`), or a `deferred` one that its first write creates. */
   constructor(
@@ -198,14 +199,24 @@ export class TrackedRun {
   /**
    * Writes what is buffered, then records the final status and end time (a deferred run never
    * written is queued in its tracker and created with other finished runs; tracker.flush()
-   * writes the queue). When writing fails the
-   * run stays RUNNING and end() can be called again.
+   * writes the queue). Points logged once end() was called are refused; calling it again while
+   * it runs returns the same promise. When writing fails the run stays RUNNING and end() can be
+   * called again.
    */
   async end(status: TrackingRunStatus = 'FINISHED'): Promise<void> {
-    if (this.#ended) return;
     if (status === 'RUNNING' || status === 'SCHEDULED') {
       throw new InvalidParameterValueError(`a run ends as FINISHED, FAILED or KILLED, not ${status}`, { field: 'status' });
     }
+    this.#ending ??= this.#end(status).catch((error: unknown) => {
+      this.#ending = undefined;
+      this.#ended = false;
+      throw error;
+    });
+    return this.#ending;
+  }
+
+  async #end(status: TrackingRunStatus): Promise<void> {
+    this.#ended = true;
     await this.flush();
     await this.#creating;
     if (this.#deferred !== undefined) {
@@ -214,7 +225,6 @@ export class TrackedRun {
     } else {
       await this.#store.updateRun(this.id, { status, endTime: Date.now() });
     }
-    this.#ended = true;
     this.#onEnd(this);
   }
 

@@ -68,6 +68,21 @@ describe('Tracker', () => {
     expect(run.data.tags.find((t) => t.key === 'mlflow.parentRunId')?.value).toBe(parent.id);
   });
 
+  it('stores the other ended runs when the store refuses one, and reports the refused one once', async () => {
+    const tracker = new Tracker(store, undefined, { flushIntervalMs: 10_000 });
+    const kept = await tracker.experiment('kept');
+    const doomed = await tracker.experiment('doomed');
+    const good = tracker.deferRun({ experimentId: kept.experimentId, name: 'good' });
+    const lost = tracker.deferRun({ experimentId: doomed.experimentId, name: 'lost' });
+    await good.end();
+    await lost.end();
+    await store.deleteExperiment(doomed.experimentId);
+    await expect(tracker.flush()).rejects.toThrow(/1 ended run\(s\) could not be stored: lost: /);
+    expect((await store.getRun(good.id)).info.status).toBe('FINISHED');
+    await expect(store.getRun(lost.id)).rejects.toThrow(/not found/);
+    await tracker.flush();
+  });
+
   it('creates a deferred run RUNNING at its first write, then ends it like any other', async () => {
     const tracker = new Tracker(store, undefined, { flushIntervalMs: 10_000 });
     const parent = await tracker.startRun({ experiment: 'deferred-written' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { InvalidParameterValueError, ResourceAlreadyExistsError } from './errors.js';
+import { InvalidParameterValueError, InvalidStateError, ResourceAlreadyExistsError, isTrackingError } from './errors.js';
 import { DEFAULT_EXPERIMENT_ID, LIMITS, TAG_PARENT_RUN_ID, TAG_SOURCE_NAME, TAG_SOURCE_TYPE, TAG_USER } from './model.js';
 import type { Experiment, NewRun, RunInfo, Tag } from './model.js';
 import { TrackedRun } from './tracked-run.js';
@@ -71,12 +71,14 @@ export class Tracker {
   readonly #open = new Set<TrackedRun>();
   /** Deferred runs that ended unwritten, created in batches of many runs per transaction. */
   readonly #ended: WriteBuffer<NewRun>;
+  /** Why ended runs could not be stored (e.g. their experiment was deleted), reported by the next flush. */
+  #refused: string[] = [];
 
   constructor(store: TrackingStore, artifacts?: ArtifactStore, options?: TrackerOptions) {
     this.store = store;
     this.#artifacts = artifacts;
     this.options = compileTrackerOptions(options);
-    this.#ended = new WriteBuffer<NewRun>({ batchSize: ENDED_RUNS_PER_BATCH, flushIntervalMs: this.options.flushIntervalMs, write: (runs) => store.createRuns(runs) });
+    this.#ended = new WriteBuffer<NewRun>({ batchSize: ENDED_RUNS_PER_BATCH, flushIntervalMs: this.options.flushIntervalMs, write: (runs) => this.#createEnded(runs) });
   }
 
   /** Starts a RUNNING run, recording the user and the program as MLflow's client does. */
@@ -162,11 +164,42 @@ export class Tracker {
     return experiment;
   }
 
-  /** Writes the buffered metric points of every run of this tracker that has not ended, and the runs that ended unwritten. */
+  /**
+   * Writes the buffered metric points of every run of this tracker that has not ended, and the
+   * runs that ended unwritten; rejects with the first failure, or naming the ended runs the store
+   * refused since the last flush.
+   */
   async flush(): Promise<void> {
     const results = await Promise.allSettled([...[...this.#open].map((run) => run.flush()), this.#ended.flush()]);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
+    if (this.#refused.length > 0) {
+      const refused = this.#refused;
+      this.#refused = [];
+      throw new InvalidStateError(`${refused.length} ended run(s) could not be stored: ${refused.slice(0, 3).join('; ')}${refused.length > 3 ? '; …' : ''}`);
+    }
+  }
+
+  /**
+   * Creates ended runs in one transaction; when the store refuses the batch, one by one, so a run
+   * it refuses (say, of a deleted experiment) neither holds back the others nor comes back.
+   */
+  async #createEnded(runs: NewRun[]): Promise<void> {
+    try {
+      await this.store.createRuns(runs);
+      return;
+    } catch (error) {
+      // Anything but a refusal (a lost connection, say) is retried: the batch goes back to the buffer.
+      if (!isTrackingError(error)) throw error;
+    }
+    for (const run of runs) {
+      try {
+        await this.store.createRun(run);
+      } catch (error) {
+        if (!isTrackingError(error)) throw error;
+        this.#refused.push(`${run.runName ?? run.runId ?? 'a run'}: ${error.message}`);
+      }
+    }
   }
 
   #track(run: { created: RunInfo } | { deferred: DeferredRun }): TrackedRun {
