@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLIGHT_FEATURES, writeFlightsMonth } from '../train/test-support.js';
-import { AllTrialsFailedError } from './errors.js';
-import { rankTrials, runSearch, type FinishedTrial, type SearchObserver, type TrialResult } from './run-search.js';
+import { AllTrialsFailedError, NoTrialMetricError } from './errors.js';
+import { pickBest, rankTrials, runSearch, type FinishedTrial, type SearchObserver, type TrialResult } from './run-search.js';
 import { compileTuneOptions } from './tune-options.js';
 
 let dir: string;
@@ -98,5 +98,13 @@ describe('rankTrials', () => {
   it('puts the best defined values first, earlier trials first on ties, then the rest by number', () => {
     expect(rankTrials(results, 'higher').map((r) => r.trial)).toEqual([3, 1, 5, 2, 4]);
     expect(rankTrials(results, 'lower').map((r) => r.trial)).toEqual([1, 5, 3, 2, 4]);
+  });
+
+  it('picks the best, or says whether every trial failed or none has a value of the metric', () => {
+    expect(pickBest(rankTrials(results, 'higher'), 'auc').trial).toBe(3);
+    const failed = { ...common, trial: 1, status: 'failed', error: 'out of memory' } as const;
+    expect(() => pickBest(rankTrials([failed, finished(2, Number.NaN)], 'higher'), 'auc')).toThrow(NoTrialMetricError);
+    expect(() => pickBest([failed], 'auc')).toThrow(AllTrialsFailedError);
+    expect(() => pickBest([failed], 'auc')).toThrow('all 1 trials failed; trial 1: out of memory');
   });
 });

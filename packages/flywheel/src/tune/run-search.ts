@@ -101,11 +101,23 @@ export async function runSearch(search: CompiledTuneOptions, data: { train: stri
 
   const trials = rankTrials(results, search.better);
   const failed = trials.filter((trial) => trial.status !== 'finished').length;
-  // Unfinished trials rank last, by number: if the first is unfinished, all are, and it is trial 1.
-  const best = trials[0] as TrialResult;
-  if (best.status !== 'finished') throw new AllTrialsFailedError(trials.length, best.trial, best.error);
-  if (Number.isNaN(best.value)) throw new NoTrialMetricError(search.metric);
+  const best = pickBest(trials, search.metric);
   return { best, trials, failed };
+}
+
+/**
+ * The best of ranked trials; AllTrialsFailedError when none finished, NoTrialMetricError when
+ * some finished but none has a value of the metric.
+ */
+export function pickBest(ranked: readonly TrialResult[], metric: string): FinishedTrial {
+  if (!ranked.some((trial) => trial.status === 'finished')) {
+    const first = ranked[0] as UnfinishedTrial;
+    throw new AllTrialsFailedError(ranked.length, first.trial, first.error);
+  }
+  // Trials with a defined value rank first: when the first has none, no trial has one.
+  const best = ranked[0] as TrialResult;
+  if (best.status !== 'finished' || Number.isNaN(best.value)) throw new NoTrialMetricError(metric);
+  return best;
 }
 
 /**

@@ -175,8 +175,9 @@ function cell(run: Run, column: string): string | undefined {
   return undefined;
 }
 
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, '');
+/** Six significant digits, without trailing zeros: 0.61, 120000, 3.14159e-7. */
+export function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
 function runJson(run: Run): object {
