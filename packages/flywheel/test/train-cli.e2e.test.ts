@@ -1,12 +1,25 @@
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteLiteral, withDuckDb } from '../src/data/duckdb.js';
 import { openStack } from '../src/config/open-stack.js';
 import { writeFlightsMonth } from '../src/train/test-support.js';
 import { runCli } from './cli.js';
+
+/** Writes the columns the Arrow test needs as an Arrow IPC file, with apache-arrow. */
+async function writeArrowFile(path: string, parquet: string): Promise<void> {
+  const rows = await withDuckDb(async (db) => (await db.runAndReadAll(`SELECT distance::DOUBLE AS distance, origin, delayed FROM read_parquet(${quoteLiteral(parquet)})`)).getRowObjectsJS());
+  const table = tableFromArrays({
+    distance: Float64Array.from(rows, (r) => Number(r.distance)),
+    origin: rows.map((r) => String(r.origin)),
+    delayed: Int32Array.from(rows, (r) => Number(r.delayed)),
+  });
+  await writeFile(path, tableToIPC(table, 'file'));
+}
 
 // Level 0 from the terminal: one command trains, evaluates, tracks and registers.
 describe('flywheel train', () => {
@@ -65,6 +78,20 @@ describe('flywheel train', () => {
     }
   });
 
+  it('reads Arrow files given as --test, and leaves out empty columns when it infers the features', async () => {
+    const arrow = join(dir, 'feb.arrow');
+    const withNotes = join(dir, 'jan-notes.parquet');
+    await withDuckDb(async (db) => {
+      await db.run(`COPY (SELECT distance, origin, delayed, NULL::VARCHAR AS notes FROM read_parquet(${quoteLiteral(january)})) TO ${quoteLiteral(withNotes)} (FORMAT parquet)`);
+    });
+    await writeArrowFile(arrow, february);
+    const result = await runCli(['train', '-t', 'logistic', '-d', withNotes, '--test', arrow, '-l', 'delayed', '-m', 'arrow', '--json'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout) as { features: Record<string, string[]>; rows: { test: number } };
+    expect(json.features).toEqual({ numeric: ['distance'], categorical: ['origin'], time: [] });
+    expect(json.rows.test).toBe(5_000);
+  });
+
   it('infers the features, holds out test rows, and prints a summary', async () => {
     const result = await runCli(['train', '-t', 'logistic', '-d', january, '-l', 'delayed', '--exclude', 'delay,hour,dow', '-e', 'quick'], { cwd: dir });
     expect(result.stderr).toBe('');
@@ -86,6 +113,8 @@ describe('flywheel train', () => {
       [['-t', 'gbdt', '-d', january, '-l', 'delayed', '-P', 'learningRate=-1'], /--param learningRate: /],
       [['-t', 'logistic', '-d', january, '-l', 'distance', '--numeric', 'hour'], /label "distance" must be 0 or 1/],
       [['-t', 'logistic', '-d', january, '-l', 'delayed', '--split', 'random:train=0.5,eval=0.3,test=0.2'], /--split: makes 3 parts/],
+      [['-t', 'logistic', '-d', january, '-l', 'delayed', '--task', 'regression'], /--task: does not apply to this trainer/],
+      [['-t', 'gbdt', '-d', january, '-l', 'delayed', '-P', 'label=delay'], /--param label: is set with --label, not --param/],
       [['-t', 'logistic', '-d', january, '-l', 'delayed', '--split', 'time:date:1990-01-01'], /--split: time:date:1990-01-01 leaves no training rows: 0 of 20000 rows train, 20000 test/],
     ];
     for (const [args, message] of cases) {

@@ -10,6 +10,7 @@ import { sha256File } from '../core/hashing.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { quoteIdentifier, quoteLiteral, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
 import { ingest } from '../data/ingest.js';
+import { sourceFormatOf } from '../data/source-format.js';
 import { inferSchema } from '../data/schema.js';
 import { computeStatistics } from '../data/statistics.js';
 import { SPLIT_COLUMN, parseSplitSpec, splitNames } from '../data/split.js';
@@ -90,14 +91,18 @@ export async function trainAndRegister(stack: Stack, options: TrainAndRegisterOp
   requireFile(options.data, '--data');
   if (options.test !== undefined) requireFile(options.test, '--test');
   const modelName = options.model ?? basename(options.data, extname(options.data));
+  for (const key of Object.keys(options.hyperparameters ?? {})) {
+    const flag = FLAG_OF_PARAM[key];
+    if (flag !== undefined) throw new InvalidInputError(`--param ${key}`, `is set with ${flag}, not --param`);
+  }
 
   const workDir = await mkdtemp(join(tmpdir(), 'flywheel-train-'));
   try {
     const data = options.test === undefined
       ? await holdOut(options.data, options.split ?? 'random:0.8', options.query, workDir, log)
-      : { train: await select(options.data, options.query, join(workDir, 'train.parquet')), test: await select(options.test, options.query, join(workDir, 'test.parquet')) };
+      : { train: await select(options.data, options.query, join(workDir, 'train.parquet'), '--data'), test: await select(options.test, options.query, join(workDir, 'test.parquet'), '--test') };
     const columns = await withDuckDb((db) => describeColumns(db, tableFunctionFor(data.train, '--data')));
-    const features = chooseFeatures(columns, options);
+    const features = await withoutEmptyColumns(data.train, chooseFeatures(columns, options), options, log);
     const task = options.task ?? (options.trainer === 'gbdt' ? await labelTask(data.train, options.label) : undefined);
     const params: JsonObject = {
       ...options.hyperparameters,
@@ -173,9 +178,12 @@ function requireFile(path: string, flag: string): void {
 }
 
 /** Splits `data` in two by `spec` (the first part trains, the second tests), as Parquet files in `dir`. */
-/** The rows of `data` the query selects, as a Parquet file at `output`; `data` itself without a query. */
-async function select(data: string, query: string | undefined, output: string): Promise<string> {
-  if (query === undefined) return data;
+/**
+ * The rows of `data` the query selects, as a Parquet file at `output`; `data` itself when there is
+ * no query and DuckDB reads the file directly (Arrow IPC goes through ingest).
+ */
+async function select(data: string, query: string | undefined, output: string, field: string): Promise<string> {
+  if (query === undefined && sourceFormatOf(data, field) !== 'arrow') return data;
   await ingest({ source: data, output, query });
   return output;
 }
@@ -226,6 +234,30 @@ export function chooseFeatures(
   return features;
 }
 
+/**
+ * Inferred features without the columns that hold no value at all (an empty `notes` column of a
+ * CSV, say), which no trainer can learn from; features named on the command line are kept, so a
+ * trainer can say what is wrong with them.
+ */
+async function withoutEmptyColumns(
+  path: string,
+  features: { numeric: string[]; categorical: string[]; time: string[] },
+  options: Pick<TrainAndRegisterOptions, 'numeric' | 'categorical' | 'time'>,
+  log: (line: string) => void,
+): Promise<{ numeric: string[]; categorical: string[]; time: string[] }> {
+  if (options.numeric !== undefined || options.categorical !== undefined || options.time !== undefined) return features;
+  const all = [...features.numeric, ...features.categorical, ...features.time];
+  const counts = all.map((name) => `count(NULLIF(CAST(${quoteIdentifier(name)} AS VARCHAR), ''))::DOUBLE`).join(', ');
+  const row = await withDuckDb(async (db) => (await db.runAndReadAll(`SELECT ${counts} FROM ${tableFunctionFor(path, '--data')}`)).getRows()[0] ?? []);
+  const empty = new Set(all.filter((_, i) => Number(row[i] ?? 0) === 0));
+  if (empty.size === 0) return features;
+  log(`left out ${[...empty].join(', ')}: no values`);
+  const keep = (names: string[]) => names.filter((name) => !empty.has(name));
+  const kept = { numeric: keep(features.numeric), categorical: keep(features.categorical), time: keep(features.time) };
+  if (kept.numeric.length + kept.categorical.length + kept.time.length === 0) throw new InvalidInputError('--data', 'every column besides the label is empty');
+  return kept;
+}
+
 function describeFeatures(features: { numeric: string[]; categorical: string[]; time: string[] }): string {
   const parts = [
     features.numeric.length > 0 ? `numeric ${features.numeric.join(', ')}` : '',
@@ -257,6 +289,8 @@ function checkParams(schema: z.ZodObject, params: JsonObject): JsonObject {
   const known = Object.keys(schema.shape);
   const unknown = Object.keys(params).find((key) => !known.includes(key));
   if (unknown !== undefined) {
+    const flag = FLAG_OF_PARAM[unknown];
+    if (flag !== undefined) throw new InvalidInputError(flag, 'does not apply to this trainer', '--task is for gbdt: logistic classifies, linear regresses');
     const tunable = known.filter((key) => !(key in FLAG_OF_PARAM)).join(', ');
     throw new InvalidInputError(`--param ${unknown}`, 'is not a parameter of this trainer', `its parameters: ${tunable}`);
   }
