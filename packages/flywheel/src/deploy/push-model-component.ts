@@ -77,14 +77,20 @@ export const pushModelComponent = component({
   },
 });
 
+/** Input names that carry training data, most telling first; other Datasets come after, in event order. */
+const TRAINING_INPUTS = ['train', 'examples'];
+
 /**
- * The tracked run of the step that trained the model and the Dataset it read (its first Dataset
- * input), for the registry. Step runs that ended unwritten are flushed first so the run is found.
+ * The tracked run that trained the model (for a search, its best trial's run, tagged `best.runId`)
+ * and the Dataset the training step read (its `train` or `examples` input, else its first
+ * Dataset), for the registry. Step runs that ended unwritten are flushed first so the run is found.
  */
 async function trainingLineage(stack: Stack, executionId: number): Promise<{ runId?: string; trainingData?: { uri: string; digest: string; artifactId: number } }> {
   await stack.tracking.flush();
-  const trackedRun = await stack.tracking.store.runOfExecution(executionId);
-  const inputs = await stack.metadata.findEvents({ executionIds: [executionId], kind: 'input' });
+  const stepRun = await stack.tracking.store.runOfExecution(executionId);
+  const best = stepRun && (await stack.tracking.store.getRun(stepRun.runId)).data.tags.find((tag) => tag.key === 'best.runId')?.value;
+  const rank = (name: string) => (TRAINING_INPUTS.includes(name) ? TRAINING_INPUTS.indexOf(name) : TRAINING_INPUTS.length);
+  const inputs = (await stack.metadata.findEvents({ executionIds: [executionId], kind: 'input' })).sort((a, b) => rank(a.name) - rank(b.name));
   let trainingData: { uri: string; digest: string; artifactId: number } | undefined;
   for (const event of inputs) {
     const input = await stack.metadata.getArtifact(event.artifactId);
@@ -93,7 +99,8 @@ async function trainingLineage(stack: Stack, executionId: number): Promise<{ run
       break;
     }
   }
-  return { ...(trackedRun ? { runId: trackedRun.runId } : {}), ...(trainingData ? { trainingData } : {}) };
+  const runId = best ?? stepRun?.runId;
+  return { ...(runId ? { runId } : {}), ...(trainingData ? { trainingData } : {}) };
 }
 
 async function readJson<T>(path: string, field: string, schema: z.ZodType<T>): Promise<T> {

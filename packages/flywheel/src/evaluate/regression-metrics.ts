@@ -10,8 +10,9 @@ export interface RegressionMetrics {
   /** Mean absolute error. */
   mae: number;
   /**
-   * Coefficient of determination, 1 − Σ(y − ŷ)² / Σ(y − ȳ)²; NaN when all labels are equal
-   * (`r2_score(force_finite=False)`; by default scikit-learn reports 1 or 0 there instead).
+   * Coefficient of determination, 1 − Σ(y − ŷ)² / Σ(y − ȳ)²; undefined (NaN, null in JSON) when
+   * all labels are equal, where scikit-learn reports 1 or 0 by default and NaN or −∞ with
+   * `force_finite=False`.
    */
   r2: number;
   /**

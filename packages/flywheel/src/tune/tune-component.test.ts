@@ -13,6 +13,8 @@ import { runPipeline } from '../pipeline/runner.js';
 import { openTempStack } from '../pipeline/test-stack.js';
 import type { Run } from '../tracking/model.js';
 import { FLIGHT_FEATURES, writeFlightsMonth } from '../train/test-support.js';
+import { evaluateComponent } from '../evaluate/evaluate-component.js';
+import { pushModelComponent } from '../deploy/push-model-component.js';
 import { tuneComponent } from './tune-component.js';
 import { compileTuneOptions, type TuneOptions } from './tune-options.js';
 
@@ -71,6 +73,28 @@ const param = (run: Run, key: string) => run.data.params.find((p) => p.key === k
 const metric = (run: Run, key: string) => run.data.metrics.find((m) => m.key === key)?.value;
 
 describe('tune in a pipeline run', () => {
+  it('registers the best trial with its own run and the training (not the validation) data', async () => {
+    const definition = pipeline({ name: 'tune-push' }, (p) => {
+      const train = p.step(ingestComponent, { name: 'ingest-train', params: { source: join(dataDir, 'jan.parquet') } });
+      const validation = p.step(ingestComponent, { name: 'ingest-validation', params: { source: join(dataDir, 'feb.parquet') } });
+      // Wired validation first: the registry must still record the train input.
+      const tune = p.step(tuneComponent, {
+        inputs: { validation: validation.outputs.examples, train: train.outputs.examples },
+        params: { trainer: 'logistic', fixed: FLIGHT_FEATURES, space: { l2: [1e-4, 300] }, parallelism: 1 },
+      });
+      const evaluation = p.step(evaluateComponent, { inputs: { model: tune.outputs.model, examples: validation.outputs.examples } });
+      p.step(pushModelComponent, { params: { model: 'tuned' }, inputs: { model: tune.outputs.model, metrics: evaluation.outputs.metrics, blessing: evaluation.outputs.blessing } });
+    });
+    const result = await runPipeline(stack, compilePipeline(definition));
+    expect(result.error).toBeUndefined();
+    const stepRun = await stack.tracking.store.runOfExecution(result.steps.tune!.executionId!);
+    const best = (await stack.tracking.store.getRun(stepRun!.runId)).data.tags.find((t) => t.key === 'best.runId')?.value;
+    const version = await stack.registry.getVersion('tuned', 1);
+    expect(best).toMatch(/^[0-9a-f]{32}$/);
+    expect(version.runId).toBe(best);
+    expect(version.trainingData?.artifactId).toBe(result.steps['ingest-train']!.outputs.examples!.id);
+  });
+
   it('grid-searches logistic l2, outputs the model of the trial with the best validation auc, and tracks each trial as a child run', async () => {
     const l2 = [1e-4, 3, 300];
     const { result, returned, model, table, stepRun, trialRuns } = await runTuning('tune-grid', {

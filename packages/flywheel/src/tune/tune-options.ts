@@ -23,8 +23,8 @@ const tuneOptionsShape = z.object({
   trials: z.number().int().positive().optional(),
   /** No search runs more trials than this: a guard against a grid that multiplies out too far. */
   maxTrials: z.number().int().positive().default(100),
-  /** Seeds the random search: the same seed draws the same trials. */
-  seed: z.number().int().nonnegative().default(0),
+  /** Seeds the random search: the same seed draws the same trials (a 32-bit seed). */
+  seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),
   /** Trials run at once, each in its own worker thread; the machine's available cores by default. */
   parallelism: z.number().int().positive().optional(),
   /** The validation metric to optimise (`auc`, `logLoss`… or `rmse`, `r2`…); `auc` for classifiers and `rmse` for regressors by default. */
