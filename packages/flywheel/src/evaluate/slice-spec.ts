@@ -94,7 +94,8 @@ export async function planSlicing(db: DuckDBConnection, from: string, specs: rea
 }
 
 async function valueSlices(db: DuckDBConnection, from: string, column: string, top: number): Promise<Pick<SlicingPlan, 'slices' | 'request'>> {
-  const value = `CAST(${quoteIdentifier(column)} AS VARCHAR)`;
+  // NaN is a missing value, like NULL (its text would otherwise make a slice of its own).
+  const value = `CASE WHEN coalesce(isnan(TRY_CAST(${quoteIdentifier(column)} AS DOUBLE)), false) THEN NULL ELSE CAST(${quoteIdentifier(column)} AS VARCHAR) END`;
   const result = await db.runAndReadAll(
     `SELECT ${value} AS v, count(*) AS n FROM ${from} WHERE ${value} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT ${top}`,
   );
