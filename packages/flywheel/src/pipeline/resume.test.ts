@@ -179,6 +179,12 @@ describe('cancellation and resume', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_, signal) => resolve(signal)));
     await waitFor(async () => (await invocations(dir, 'second')) === 1 || child.exitCode !== null, 'the child to reach the second step');
     expect(stderr).toBe('');
+    // A step running longer than a moment has its tracked run written as RUNNING.
+    await waitFor(async () => {
+      const context = await stack.metadata.findContext('pipeline_run', runId);
+      const second = context && (await stack.metadata.findExecutions({ contextId: context.id })).find((e) => e.name === 'second');
+      return second !== undefined && (await stack.tracking.store.runOfExecution(second.id)) !== undefined;
+    }, "the second step's tracked run to be written");
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
@@ -193,6 +199,7 @@ describe('cancellation and resume', () => {
     expect(resumed.counts).toMatchObject({ reused: 1, completed: 2 });
     expect([await invocations(dir, 'first'), await invocations(dir, 'second'), await invocations(dir, 'third')]).toEqual([1, 2, 1]);
     expect(await stack.metadata.getExecution(before[1]!.id)).toMatchObject({ state: 'failed', error: 'interrupted' });
+    expect((await stack.tracking.store.runOfExecution(before[1]!.id))?.status).toBe('KILLED');
     const after = await stack.metadata.findExecutions({ contextId: runContext!.id, order: 'asc' });
     expect(after.map((e) => [e.name, e.state])).toEqual([['first', 'complete'], ['second', 'failed'], ['second', 'complete'], ['third', 'complete']]);
     expect((await stack.metadata.findContext('pipeline_run', runId))!.properties.status).toBe('complete');

@@ -114,6 +114,9 @@ export async function resumeRun(stack: Stack, runId: string, options: ResumeRunO
   for (const execution of executions) {
     if (execution.state === 'running' || execution.state === 'new') {
       await metadata.updateExecution(execution.id, { state: 'failed', error: 'interrupted', endedAt: new Date() });
+      // Its tracked run was written as RUNNING if the step ran long enough; it ends with it.
+      const tracked = await stack.tracking.store.runOfExecution(execution.id);
+      if (tracked?.status === 'RUNNING') await stack.tracking.store.updateRun(tracked.runId, { status: 'KILLED', endTime: Date.now() });
     }
   }
   const done = executions.filter((e) => e.state === 'complete' || e.state === 'cached');
