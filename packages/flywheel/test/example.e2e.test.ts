@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStack } from '../src/config/open-stack.js';
-import { runCli } from './cli.js';
+import { runCli, startCli } from './cli.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/word-count/pipeline.ts', import.meta.url));
 
@@ -19,6 +19,22 @@ describe('the word-count example of docs/pipelines.md', () => {
 
     const second = await runCli(['run', EXAMPLE, '--param', 'text=to be or not to be', '--quiet'], { cwd: dir });
     expect(second.stdout).toContain('2 cached');
+
+    // The pipeline run is a tracked run; its executed steps are its child runs.
+    const runId = /run (run-[a-z0-9-]+)/.exec(first.stdout)![1]!;
+    const shown = await runCli(['runs', 'show', runId], { cwd: dir });
+    const trackedRunId = /tracked run ([0-9a-f]{32})/.exec(shown.stdout)![1]!;
+    const children = await runCli(['runs', 'search', '-f', `tags.\`mlflow.parentRunId\` = '${trackedRunId}'`, '-o', 'attributes.run_name', '--json'], { cwd: dir });
+    expect((JSON.parse(children.stdout) as { runs: { runName: string; status: string }[] }).runs.map((r) => [r.runName, r.status])).toEqual([
+      ['count-words', 'FINISHED'], ['write-text', 'FINISHED'],
+    ]);
+
+    // A reader that stops early is not an error.
+    const { child, done } = startCli(['runs', 'show', runId], { cwd: dir });
+    child.stdout!.once('data', () => child.stdout!.destroy());
+    const cut = await done;
+    expect(cut.code).toBe(0);
+    expect(cut.stderr).toBe('');
 
     const stack = await openStack({ projectDir: dir, env: {} });
     let countsId: number;

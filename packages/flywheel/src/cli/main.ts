@@ -32,6 +32,11 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the process exit code; never throws. */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (`flywheel runs list | head`) is not an error: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -83,6 +83,7 @@ export function registerRunCommands(program: Command): void {
         process.stdout.write(`${run.runId}  pipeline ${run.pipeline}  ${run.status}  started ${formatTime(run.startedAt)}` +
           `${run.durationMs === null ? '' : `  took ${formatDuration(run.durationMs)}`}\n`);
         if (run.pipelineFile) process.stdout.write(`file ${run.pipelineFile}  params ${JSON.stringify(run.params)}\n`);
+        if (run.trackedRunId) process.stdout.write(`tracked run ${run.trackedRunId} (its steps are child runs: flywheel runs search -f "tags.\`mlflow.parentRunId\` = '${run.trackedRunId}'")\n`);
         if (run.error) process.stdout.write(`error: ${run.error}\n`);
         process.stdout.write('\n');
         printTable(
@@ -136,6 +137,8 @@ export interface RunSummary {
   pipelineFile: string | null;
   params: JsonValue;
   error: string | null;
+  /** The tracked run recording it (steps are its child runs), for `flywheel runs compare`. */
+  trackedRunId: string | null;
 }
 
 async function listRuns(stack: Stack, flags: { pipeline?: string; limit: number }): Promise<RunSummary[]> {
@@ -169,6 +172,7 @@ function summarize(runId: string, pipeline: string, p: JsonObject): RunSummary {
     pipelineFile: typeof p.pipelineFile === 'string' ? p.pipelineFile : null,
     params: p.params ?? {},
     error: typeof p.error === 'string' ? p.error : null,
+    trackedRunId: typeof p.trackedRunId === 'string' ? p.trackedRunId : null,
   };
 }
 
