@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteLiteral, withDuckDb } from '../src/data/duckdb.js';
 import { openStack } from '../src/config/open-stack.js';
 import { writeFlightsMonth } from '../src/train/test-support.js';
-import { runCli } from './cli.js';
+import { runCli, startCli, waitFor } from './cli.js';
 
 /** Writes the columns the Arrow test needs as an Arrow IPC file, with apache-arrow. */
 async function writeArrowFile(path: string, parquet: string): Promise<void> {
@@ -76,6 +76,26 @@ describe('flywheel train', () => {
     } finally {
       await stack.close();
     }
+  });
+
+  it('serves the model with a time feature: /predict takes the timestamp as ISO 8601 text or epoch seconds', async () => {
+    const { child, done } = startCli(['serve', 'flights@champion', '--port', '0', '--no-prediction-log'], { cwd: dir });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await waitFor('the server to listen', () => /at http:\/\/127\.0\.0\.1:\d+/.test(out));
+    const url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    const predict = (date: unknown) => fetch(`${url}/predict`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [{ distance: 500, origin: 'ORD', destination: 'LAX', date }] }),
+    });
+    const asText = (await (await predict('2001-01-05 18:30:00')).json()) as { predictions: { probability: number }[] };
+    const asSeconds = (await (await predict(978719400)).json()) as { predictions: { probability: number }[] };
+    expect(asText.predictions[0]!.probability).toBe(asSeconds.predictions[0]!.probability);
+    const bad = await predict('tomorrow');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('instances[0].date');
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
   });
 
   it('reads Arrow files given as --test, and leaves out empty columns when it infers the features', async () => {

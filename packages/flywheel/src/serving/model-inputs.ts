@@ -2,6 +2,7 @@ import { InvalidInputError } from '../core/errors.js';
 import type { TensorSpec } from '../onnx/model-signature.js';
 import type { HostTensor, ServedModel, TensorType } from './served-model.js';
 import { tensorDataFromJson } from './tensor-json.js';
+import { epochSeconds } from './timestamp-values.js';
 
 /** What to do with fields of a row that are not model inputs. */
 export type ExtraFields = 'ignore' | 'reject';
@@ -127,10 +128,11 @@ function feedsOneValue(spec: TensorSpec): boolean {
 
 function columnTensor(model: ServedModel, spec: TensorSpec, values: readonly unknown[], fieldOf: (i: number) => string): HostTensor {
   const type = spec.type as TensorType;
+  const fed = model.isTimestamp(spec.name) ? values.map((value, i) => epochSeconds(value, fieldOf(i))) : values;
   return {
     type,
-    shape: spec.shape.length === 1 ? [values.length] : [values.length, 1],
-    data: tensorDataFromJson(type, values, fieldOf, model.allowsMissing(spec.name)),
+    shape: spec.shape.length === 1 ? [fed.length] : [fed.length, 1],
+    data: tensorDataFromJson(type, fed, fieldOf, model.allowsMissing(spec.name)),
   };
 }
 

@@ -5,7 +5,7 @@ import { binaryClassifierOutputs, sessionSignature, type BinaryClassifierOutputs
 import { readOnnxHeader } from '../onnx/onnx-model.js';
 import { onnxRuntime, openInferenceSession, type OnnxRuntime } from '../onnx/onnx-runtime.js';
 import type { ModelVersion } from '../registry/model.js';
-import { readFeatureSpec } from '../train/feature-spec.js';
+import { readFeatureSpec, type FeatureSpec } from '../train/feature-spec.js';
 import { MicroBatcher, type BatchingOptions } from './micro-batcher.js';
 
 /** Element types a served model can take and return, named as onnxruntime names them. */
@@ -61,6 +61,7 @@ export class ServedModel {
   private readonly inputSpecs: Map<string, TensorSpec>;
   private readonly outputNames: string[];
   private readonly imputed: ReadonlySet<string>;
+  private readonly timestamps: ReadonlySet<string>;
   private readonly batcher: MicroBatcher | undefined;
   private inFlight = 0;
   private retiring: (() => void) | undefined;
@@ -71,13 +72,14 @@ export class ServedModel {
     readonly signature: ModelSignature,
     private readonly session: InferenceSession,
     private readonly ort: OnnxRuntime,
-    imputed: ReadonlySet<string>,
+    features: FeatureSpec['features'],
     options: ServedModelOptions,
   ) {
     this.classifier = classifierOutputs(signature);
     this.inputSpecs = new Map(signature.inputs.map((s) => [s.name, s]));
     this.outputNames = signature.outputs.map((o) => o.name);
-    this.imputed = imputed;
+    this.imputed = new Set(features.map((f) => f.name));
+    this.timestamps = new Set(features.filter((f) => f.kind === 'timestamp').map((f) => f.name));
     this.perFeatureInputs = signature.inputs.every(feedsOneValuePerRow);
     const batchable = [...signature.inputs, ...signature.outputs].every(hasBatchAxis);
     this.batcher = options.batching && batchable ? new MicroBatcher((feeds) => this.runSession(feeds), options.batching, options.onBatch) : undefined;
@@ -107,15 +109,20 @@ export class ServedModel {
     return this.imputed.has(input);
   }
 
+  /** Whether the input is a timestamp (epoch seconds) of a trained model, which requests may also send as ISO 8601 text. */
+  isTimestamp(input: string): boolean {
+    return this.timestamps.has(input);
+  }
+
   static async open(registered: ModelVersion, path: string, options: ServedModelOptions = {}): Promise<ServedModel> {
     const label = `${registered.modelName} v${registered.version}`;
     const bytes = await readFile(path);
     let session: InferenceSession;
-    let imputed: Set<string>;
+    let features: FeatureSpec['features'];
     try {
       // Flywheel's trainers impute missing numbers and encode missing categories as none; for
       // other models a null could reach the graph as NaN, so it is refused.
-      imputed = new Set(readFeatureSpec(readOnnxHeader(bytes).metadata)?.features.map((f) => f.name) ?? []);
+      features = readFeatureSpec(readOnnxHeader(bytes).metadata)?.features ?? [];
       session = await openInferenceSession(bytes);
     } catch (error) {
       throw new InvalidInputError('model', `onnxruntime cannot load ${label}: ${(error as Error).message}`);
@@ -126,7 +133,7 @@ export class ServedModel {
       await session.release();
       throw new InvalidInputError('model', `${label}: output ${unsupported.name} is a map or sequence, which onnxruntime-node cannot return`, 'export probabilities as a tensor (for skl2onnx: zipmap=False)');
     }
-    return new ServedModel(registered, signature, session, await onnxRuntime(), imputed, options);
+    return new ServedModel(registered, signature, session, await onnxRuntime(), features, options);
   }
 
   /** Describes an input for messages: `float32 [N, 1]`. */
