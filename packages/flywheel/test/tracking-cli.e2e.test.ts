@@ -15,7 +15,7 @@ beforeAll(async () => {
     for (const [name, depth, auc] of [['shallow', 3, 0.61], ['medium', 6, 0.66], ['deep', 9, 0.64]] as const) {
       const run = await stack.tracking.startRun({ experiment: 'flights', name, params: { depth, learningRate: 0.1 } });
       run.logMetric('auc', auc);
-      run.logMetric('loss', 1 - auc);
+      for (let epoch = 0; epoch < 3; epoch++) run.logMetric('loss', 1 - auc + (2 - epoch) / 10, { step: epoch });
       await run.end();
       ids[name] = run.id;
     }
@@ -57,6 +57,15 @@ describe('flywheel runs search / compare, experiments list', () => {
     const json = JSON.parse((await runCli(['runs', 'compare', ids.shallow!, ids.medium!, '--json'], { cwd: dir })).stdout) as { params: Record<string, string[]>; metrics: Record<string, number[]> };
     expect(json.params.depth).toEqual(['3', '6']);
     expect(json.metrics.auc).toEqual([0.61, 0.66]);
+  });
+
+  it("prints a metric's history, and says which metrics a run has when asked for another", async () => {
+    const history = JSON.parse((await runCli(['runs', 'history', ids.medium!, 'loss', '--json'], { cwd: dir })).stdout) as { step: number; value: number }[];
+    expect(history.map((p) => [p.step, Number(p.value.toFixed(2))])).toEqual([[0, 0.54], [1, 0.44], [2, 0.34]]);
+    const table = await runCli(['runs', 'history', ids.medium!, 'loss'], { cwd: dir });
+    expect(table.stdout).toMatch(/^step\s+loss\s+time\n0\s+0\.54/);
+    const none = await runCli(['runs', 'history', ids.medium!, 'f1'], { cwd: dir });
+    expect(none.stdout).toContain('has no metric "f1" (its metrics: auc, loss)');
   });
 
   it('lists experiments', async () => {

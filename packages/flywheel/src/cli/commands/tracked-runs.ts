@@ -97,6 +97,33 @@ Examples:
       }),
     );
 
+  runs
+    .command('history <run-id> <metric>')
+    .description("a metric's every point of a tracked run (e.g. a training loss by epoch), in order")
+    .option('--json', 'print JSON: [{ step, value, timestamp }]')
+    .addHelpText('after', `
+Examples:
+  flywheel runs history 3f2a9c0e… loss
+  flywheel runs history run-lz3k9q2a-7f3c9e1b auc --json   # a pipeline run id stands for its run`)
+    .action(async (id: string, metric: string, flags: { json?: boolean }, command: Command) =>
+      withStack(command, async (stack) => {
+        const run = await findRun(stack, id);
+        const points = [];
+        let pageToken: string | undefined;
+        do {
+          const page = await stack.tracking.store.getMetricHistory(run.info.runId, metric, { maxResults: 10_000, pageToken });
+          points.push(...page.items);
+          pageToken = page.nextPageToken;
+        } while (pageToken !== undefined);
+        if (flags.json) return printJson(points.map(({ step, value, timestamp }) => ({ step, value, timestamp })));
+        if (points.length === 0) {
+          const logged = run.data.metrics.map((m) => m.key).join(', ') || 'none';
+          return void process.stdout.write(`run ${run.info.runId} has no metric ${JSON.stringify(metric)} (its metrics: ${logged})\n`);
+        }
+        printTable(['step', metric, 'time'], points.map((p) => [p.step, formatNumber(p.value), formatTime(new Date(p.timestamp))]));
+      }),
+    );
+
   program
     .command('experiments')
     .description('tracking experiments: one per pipeline, plus those runs are logged to from code')
