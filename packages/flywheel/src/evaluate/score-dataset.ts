@@ -1,9 +1,10 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidInputError } from '../core/errors.js';
 import { quoteIdentifier, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
-import { sessionSignature, type TensorSpec } from '../onnx/model-signature.js';
-import { onnxRuntime, openInferenceSession, type OnnxRuntime } from '../onnx/onnx-runtime.js';
-import { featureInputExpr, inputFeatureKinds } from '../train/feature-input.js';
+import { sessionSignature } from '../onnx/model-signature.js';
+import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
+import { datasetFeeds } from '../train/dataset-feeds.js';
+import { inputFeatureKinds } from '../train/feature-input.js';
 import { describeColumns, requireColumn, scanColumns, type ColumnData, type ColumnKind, type ColumnRequest } from '../train/columns.js';
 import type { ModelTask } from './metric-catalog.js';
 import { predictionOutput } from './model-task.js';
@@ -31,8 +32,6 @@ export interface Scores {
   columns: ColumnData[];
 }
 
-const INPUT_COLUMN_KIND: Record<string, ColumnKind> = { float32: 'float32', float64: 'float64', string: 'string', int64: 'float64', int32: 'float64' };
-
 /**
  * Runs a model over a data file in batches: each model input is fed from the column of the same
  * name, read by DuckDB into typed arrays. Returns the prediction of every row (the positive-class
@@ -59,14 +58,8 @@ export async function scoreDataset(modelPath: string, datasetPath: string, optio
     const kinds = await inputFeatureKinds(modelPath);
     return await withDuckDb(async (db) => {
       const columns = await describeColumns(db, from);
-      const requests: ColumnRequest[] = signature.inputs.map((input) => {
-        const kind = INPUT_COLUMN_KIND[input.type];
-        if (!kind || !feedsFromColumn(input)) {
-          throw new InvalidInputError(`model input ${input.name}`, `is ${input.type} [${input.shape.join(', ')}]; only one-column float, integer or string inputs can be fed from a dataset`);
-        }
-        requireColumn(columns, input.name, `model input ${input.name}`, 'input');
-        return { expr: featureInputExpr({ name: input.name, kind: kinds.get(input.name) }), kind };
-      });
+      const feeds = datasetFeeds(signature, columns, kinds);
+      const requests: ColumnRequest[] = [...feeds.requests];
       const labelAt = requests.length;
       if (options.label !== undefined) {
         requireColumn(columns, options.label, 'label', 'label');
@@ -81,11 +74,7 @@ export async function scoreDataset(modelPath: string, datasetPath: string, optio
       let rowCount = 0;
       for await (const batch of scanColumns(db, from, requests, { batchRows })) {
         options.signal?.throwIfAborted();
-        const feeds: Record<string, Tensor> = {};
-        signature.inputs.forEach((input, i) => {
-          feeds[input.name] = toTensor(ort, input, batch.columns[i] as ColumnData, batch.rowCount);
-        });
-        const result = await session.run(feeds, [prediction.output]);
+        const result = await session.run(feeds.tensors(ort, batch.columns, batch.rowCount), [prediction.output]);
         predictions.push(outputColumn(result[prediction.output] as Tensor, prediction.column, batch.rowCount));
         if (options.label !== undefined) labels.push(checkLabels(batch.columns[labelAt] as Float64Array, prediction.task, options.label, rowCount));
         extraParts.forEach((parts, c) => parts.push(batch.columns[extraAt + c] as ColumnData));
@@ -103,42 +92,6 @@ export async function scoreDataset(modelPath: string, datasetPath: string, optio
   } finally {
     await session.release();
   }
-}
-
-/** One value per row: shape [N] or [N, 1] with a free batch dimension. */
-function feedsFromColumn(input: TensorSpec): boolean {
-  if (input.shape.length === 1) return true;
-  return input.shape.length === 2 && (input.shape[1] === 1 || input.shape[1] === -1);
-}
-
-function toTensor(ort: OnnxRuntime, input: TensorSpec, data: ColumnData, rows: number): Tensor {
-  const dims = input.shape.length === 1 ? [rows] : [rows, 1];
-  switch (input.type) {
-    case 'int64': {
-      const out = new BigInt64Array(rows);
-      for (let i = 0; i < rows; i++) out[i] = BigInt(integerAt(data as Float64Array, i, input));
-      return new ort.Tensor('int64', out, dims);
-    }
-    case 'int32': {
-      const out = new Int32Array(rows);
-      for (let i = 0; i < rows; i++) out[i] = integerAt(data as Float64Array, i, input);
-      return new ort.Tensor('int32', out, dims);
-    }
-    case 'float32':
-      return new ort.Tensor('float32', data as Float32Array, dims);
-    case 'float64':
-      return new ort.Tensor('float64', data as Float64Array, dims);
-    default:
-      return new ort.Tensor('string', data as string[], dims);
-  }
-}
-
-function integerAt(values: Float64Array, i: number, input: TensorSpec): number {
-  const v = values[i] as number;
-  if (!Number.isInteger(v)) {
-    throw new InvalidInputError(`column ${input.name}`, `holds ${Number.isNaN(v) ? 'a missing value' : v}, which the model's ${input.type} input cannot take`);
-  }
-  return v;
 }
 
 function outputColumn(tensor: Tensor, column: number, rows: number): Float64Array {

@@ -5,13 +5,13 @@ import { InvalidInputError } from '../core/errors.js';
 import { quoteIdentifier, quoteLiteral, tableFunctionFor } from '../data/duckdb.js';
 import { localModelFile } from '../deploy/model-version-file.js';
 import { sessionSignature, type ModelSignature, type TensorSpec } from '../onnx/model-signature.js';
-import { onnxRuntime, openInferenceSession, type OnnxRuntime } from '../onnx/onnx-runtime.js';
+import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
 import { Dataset, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
 import { classifierOutputs } from './served-model.js';
-import { describeColumns, requireColumn, scanColumns, type ColumnData, type ColumnKind, type ColumnRequest } from '../train/columns.js';
-import type { FeatureKind } from '../train/feature-spec.js';
-import { featureInputExpr, inputFeatureKinds } from '../train/feature-input.js';
+import { describeColumns, scanColumns } from '../train/columns.js';
+import { datasetFeeds } from '../train/dataset-feeds.js';
+import { inputFeatureKinds } from '../train/feature-input.js';
 
 export interface PredictDatasetOptions {
   /** For a model with one tensor input [N, F]: the F columns that feed it, in order. */
@@ -26,8 +26,6 @@ export interface PredictDatasetResult {
   /** Names of the columns added to the dataset's own. */
   predictionColumns: string[];
 }
-
-const COLUMN_KIND: Record<string, ColumnKind> = { float32: 'float32', float64: 'float64', string: 'string', int64: 'float64', int32: 'float64' };
 
 /** A prediction column: where its values come from in an output tensor, and its SQL type. */
 interface PredictionColumn {
@@ -65,7 +63,7 @@ export async function predictDataset(modelPath: string, datasetPath: string, out
     const signature = sessionSignature(session);
     const from = tableFunctionFor(datasetPath, 'examples');
     const columns = await describeColumns(reader, from);
-    const feeds = feedPlan(signature, columns, options.features, await inputFeatureKinds(modelPath));
+    const feeds = datasetFeeds(signature, columns, await inputFeatureKinds(modelPath), { field: 'features', columns: options.features });
     const predictions = predictionColumns(signature);
     for (const p of predictions) {
       if (columns.some((c) => c.name === p.name)) throw new InvalidInputError('examples', `already has a column ${JSON.stringify(p.name)}; rename it before scoring`);
@@ -91,57 +89,6 @@ export async function predictDataset(modelPath: string, datasetPath: string, out
   }
 }
 
-/** Which columns feed which inputs: by name for one-value-per-row inputs, `features` for one [N, F] input. */
-function feedPlan(signature: ModelSignature, columns: readonly { name: string; type: string }[], features: readonly string[] | undefined, kinds: ReadonlyMap<string, FeatureKind>) {
-  const single = signature.inputs[0];
-  const wide = signature.inputs.length === 1 && single !== undefined && single.shape.length === 2 && typeof single.shape[1] === 'number' && single.shape[1] > 1;
-  if (wide) {
-    const spec = single as TensorSpec;
-    const width = spec.shape[1] as number;
-    if (!features) throw new InvalidInputError('features', `the model takes one input ${spec.name} ${spec.type} [${spec.shape.join(', ')}]: list the ${width} columns that feed it`);
-    if (features.length !== width) throw new InvalidInputError('features', `lists ${features.length} columns; input ${spec.name} takes ${width}`);
-    const kind = COLUMN_KIND[spec.type];
-    if (!kind || kind === 'string') throw new InvalidInputError(`model input ${spec.name}`, `is ${spec.type}; only float inputs can be fed from several columns`);
-    features.forEach((f, i) => requireColumn(columns, f, `features[${i}]`, 'feature'));
-    return {
-      requests: features.map((f): ColumnRequest => ({ expr: quoteIdentifier(f), kind: 'float64' })),
-      tensors(ort: OnnxRuntime, data: ColumnData[], rows: number): Record<string, Tensor> {
-        const out = spec.type === 'float64' ? new Float64Array(rows * width) : new Float32Array(rows * width);
-        for (let c = 0; c < width; c++) {
-          const column = data[c] as Float64Array;
-          for (let r = 0; r < rows; r++) out[r * width + c] = column[r] as number;
-        }
-        return { [spec.name]: new ort.Tensor(spec.type as 'float32', out as Float32Array, [rows, width]) };
-      },
-    };
-  }
-  const requests = signature.inputs.map((input): ColumnRequest => {
-    const kind = COLUMN_KIND[input.type];
-    const perRow = input.shape.length === 1 || (input.shape.length === 2 && (input.shape[1] === 1 || input.shape[1] === -1));
-    if (!kind || !perRow) throw new InvalidInputError(`model input ${input.name}`, `is ${input.type} [${input.shape.join(', ')}]; it cannot be fed from one column`);
-    requireColumn(columns, input.name, `model input ${input.name}`, 'input');
-    return { expr: featureInputExpr({ name: input.name, kind: kinds.get(input.name) }), kind };
-  });
-  return {
-    requests,
-    tensors(ort: OnnxRuntime, data: ColumnData[], rows: number): Record<string, Tensor> {
-      const feeds: Record<string, Tensor> = {};
-      signature.inputs.forEach((input, i) => {
-        const dims = input.shape.length === 1 ? [rows] : [rows, 1];
-        const column = data[i] as ColumnData;
-        if (input.type === 'int64') feeds[input.name] = new ort.Tensor('int64', BigInt64Array.from(column as Float64Array, (v) => BigInt(integer(v, input.name))), dims);
-        else if (input.type === 'int32') feeds[input.name] = new ort.Tensor('int32', Int32Array.from(column as Float64Array, (v) => integer(v, input.name)), dims);
-        else feeds[input.name] = new ort.Tensor(input.type as 'float32', column as Float32Array, dims);
-      });
-      return feeds;
-    },
-  };
-}
-
-function integer(value: number, input: string): number {
-  if (!Number.isInteger(value)) throw new InvalidInputError(`column ${input}`, `holds ${Number.isNaN(value) ? 'a missing value' : value}, which the model's integer input cannot take`);
-  return value;
-}
 
 function predictionColumns(signature: ModelSignature): PredictionColumn[] {
   const classifier = classifierOutputs(signature);
