@@ -158,7 +158,8 @@ export async function trainAndRegister(stack: Stack, options: TrainAndRegisterOp
         task: problem.task,
         label: problem.label,
         features,
-        rows: { train: await rowCount(data.train), test: evaluation.metrics.rowCount },
+        // Every trainer records the rows it read (GBDT's own validation share included).
+        rows: { train: Number(trained.properties.trainingRows), test: evaluation.metrics.rowCount },
         model: { name: modelName, version: version.version, created, alias: options.alias ?? null },
         metrics,
         training: trained.trainingMetrics,
@@ -274,11 +275,6 @@ async function labelTask(path: string, label: string): Promise<ModelTask> {
     (await db.runAndReadAll(`SELECT count(*) FILTER (WHERE TRY_CAST(${y} AS DOUBLE) NOT IN (0, 1))::DOUBLE AS other FROM ${tableFunctionFor(path, '--data')}`)).getRowObjectsJS(),
   );
   return Number(rows[0]?.other ?? 0) === 0 ? 'classification' : 'regression';
-}
-
-async function rowCount(path: string): Promise<number> {
-  const rows = await withDuckDb(async (db) => (await db.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${tableFunctionFor(path, '--data')}`)).getRowObjectsJS());
-  return Number(rows[0]?.n ?? 0);
 }
 
 /** Flags that set a trainer parameter directly; the others come from `--param key=value`. */
