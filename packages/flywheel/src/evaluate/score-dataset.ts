@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidInputError } from '../core/errors.js';
 import { quoteIdentifier, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
@@ -44,9 +45,12 @@ export interface Scores {
 export async function scoreDataset(modelPath: string, datasetPath: string, options: ScoreOptions = {}): Promise<Scores> {
   const batchRows = options.batchRows ?? 65_536;
   const extra = options.columns ?? [];
+  // One read of the file serves onnxruntime and the feature spec in its metadata.
+  let bytes: Uint8Array;
   let session: InferenceSession;
   try {
-    session = await openInferenceSession(modelPath);
+    bytes = await readFile(modelPath);
+    session = await openInferenceSession(bytes);
   } catch (error) {
     throw new InvalidInputError('model', `onnxruntime cannot load ${modelPath}: ${(error as Error).message}`);
   }
@@ -55,7 +59,7 @@ export async function scoreDataset(modelPath: string, datasetPath: string, optio
     const signature = sessionSignature(session);
     const prediction = predictionOutput(signature, options.task);
     const from = tableFunctionFor(datasetPath, 'examples');
-    const kinds = await inputFeatureKinds(modelPath);
+    const kinds = inputFeatureKinds(bytes);
     return await withDuckDb(async (db) => {
       const columns = await describeColumns(db, from);
       const feeds = datasetFeeds(signature, columns, kinds);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
@@ -48,9 +49,12 @@ interface PredictionColumn {
  */
 export async function predictDataset(modelPath: string, datasetPath: string, outputPath: string, options: PredictDatasetOptions = {}): Promise<PredictDatasetResult> {
   const batchRows = options.batchRows ?? 65_536;
+  // One read of the file serves onnxruntime and the feature spec in its metadata.
+  let bytes: Uint8Array;
   let session: InferenceSession;
   try {
-    session = await openInferenceSession(modelPath);
+    bytes = await readFile(modelPath);
+    session = await openInferenceSession(bytes);
   } catch (error) {
     throw new InvalidInputError('model', `onnxruntime cannot load ${modelPath}: ${(error as Error).message}`);
   }
@@ -63,7 +67,7 @@ export async function predictDataset(modelPath: string, datasetPath: string, out
     const signature = sessionSignature(session);
     const from = tableFunctionFor(datasetPath, 'examples');
     const columns = await describeColumns(reader, from);
-    const feeds = datasetFeeds(signature, columns, await inputFeatureKinds(modelPath), { field: 'features', columns: options.features });
+    const feeds = datasetFeeds(signature, columns, inputFeatureKinds(bytes), { field: 'features', columns: options.features });
     const predictions = predictionColumns(signature);
     for (const p of predictions) {
       if (columns.some((c) => c.name === p.name)) throw new InvalidInputError('examples', `already has a column ${JSON.stringify(p.name)}; rename it before scoring`);

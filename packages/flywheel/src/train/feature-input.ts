@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { quoteIdentifier } from '../data/duckdb.js';
 import { readOnnxHeader, type OnnxElementType } from '../onnx/onnx-model.js';
 import { readFeatureSpec, type FeatureKind } from './feature-spec.js';
@@ -29,10 +28,10 @@ export function featureInputExpr(feature: { name: string; kind: FeatureKind | un
 }
 
 /**
- * The feature kind of each input of a model file, from the feature spec in its metadata; empty
- * for a model without one, whose inputs are then fed their columns as they are.
+ * The feature kind of each input of a model (its file's bytes), from the feature spec in its
+ * metadata; empty for a model without one, whose inputs are then fed their columns as they are.
  */
-export async function inputFeatureKinds(modelPath: string): Promise<Map<string, FeatureKind>> {
-  const spec = readFeatureSpec(readOnnxHeader(await readFile(modelPath)).metadata);
+export function inputFeatureKinds(model: Uint8Array): Map<string, FeatureKind> {
+  const spec = readFeatureSpec(readOnnxHeader(model).metadata);
   return new Map((spec?.features ?? []).map((feature) => [feature.name, feature.kind]));
 }
