@@ -123,7 +123,7 @@ export async function trainAndRegister(stack: Stack, options: TrainAndRegisterOp
       tags: { 'flywheel.trainer': options.trainer, 'flywheel.source': 'flywheel train' },
     });
     try {
-      const trained = await trainer.train(data.train, params, { log: { info: log, warn: log } });
+      const trained = await trainer.train(data.train, params, { log: { info: log, warn: log }, helperThreads: true });
       const modelPath = join(workDir, 'model.onnx');
       await writeFile(modelPath, trained.onnx);
       const evaluation = await evaluateModel(modelPath, data.test, problem.label, { task: problem.task });

@@ -80,6 +80,8 @@ export async function runSearch(search: CompiledTuneOptions, data: { train: stri
     modelPath: join(context.workDir, `trial-${i + 1}.onnx`),
     label: search.label,
     task: search.task,
+    // Trials side by side already keep the cores busy.
+    helperThreads: search.parallelism === 1,
   }));
   const hyperparametersOf = (trial: number) => search.trials[trial - 1] as Hyperparameters;
   const { observer, log } = context;

@@ -19,6 +19,8 @@ export interface TrialRequest {
   modelPath: string;
   label: string;
   task: ModelTask;
+  /** Whether the trainer may start helper threads of its own (gbdt: see FitGbdtOptions.helperThread). */
+  helperThreads: boolean;
 }
 
 /** What a trial measured. */
@@ -40,12 +42,13 @@ export interface TrialReport {
  *
  * @example
  *   const report = await runTrial({ trial: 1, trainer: 'logistic', params: { label: 'delayed', numeric: ['distance'], l2: 0.01 },
- *     train: 'jan.parquet', validation: 'feb.parquet', modelPath: 'trial-1.onnx', label: 'delayed', task: 'classification' }, log);
+ *     train: 'jan.parquet', validation: 'feb.parquet', modelPath: 'trial-1.onnx', label: 'delayed', task: 'classification',
+ *     helperThreads: true }, log);
  *   report.metrics.auc // 0.69
  */
 export async function runTrial(request: TrialRequest, log: StepLogger): Promise<TrialReport> {
   const startedAt = Date.now();
-  const trained = await TUNABLE_TRAINERS[request.trainer].train(request.train, request.params, { log });
+  const trained = await TUNABLE_TRAINERS[request.trainer].train(request.train, request.params, { log, helperThreads: request.helperThreads });
   await writeFile(request.modelPath, trained.onnx);
   const metrics = await validationMetrics(request.modelPath, request.validation, request.label, request.task);
   return {

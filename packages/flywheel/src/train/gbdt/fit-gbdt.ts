@@ -10,6 +10,8 @@ import {
 import { growTree, treeWorkspace, type TreeParams } from './grow-tree.js';
 import { binnedMatrix, type BinnedMatrix } from './histogram.js';
 import { LOSSES, type GbdtTask } from './losses.js';
+import { RowLoops } from './row-loops.js';
+import { sharedArray } from './shared-array.js';
 import { addTreePredictions, type GbdtTree } from './tree.js';
 
 /**
@@ -45,6 +47,12 @@ export interface FitGbdtOptions {
   earlyStopping: EarlyStopping | false;
   seed: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Let a helper thread do half the rows of large nodes when the machine has a second core
+   * (default true). The model is the same either way; turn it off when other work already keeps
+   * every core busy.
+   */
+  helperThread?: boolean | undefined;
   /** After each tree: its number (from 1) and, with early stopping, the validation loss with it. */
   onIteration?: ((iteration: number, validationLoss: number | undefined) => void) | undefined;
 }
@@ -103,8 +111,8 @@ export function fitGbdt(data: GbdtDataset, options: FitGbdtOptions): FitGbdtResu
   if (options.earlyStopping && validationRows.length === 0) {
     throw new InvalidInputError('earlyStopping.validationFraction', `holds out no row of ${data.rows}`, 'raise it, or set earlyStopping to false');
   }
-  const trainLabels = gather(data.labels, trainRows);
-  const validationLabels = gather(data.labels, validationRows);
+  const trainLabels = gather(data.labels, trainRows, sharedArray(Float64Array, trainRows.length));
+  const validationLabels = gather(data.labels, validationRows, new Float64Array(validationRows.length));
   if (options.task === 'classification') requireBothClasses(trainLabels);
 
   const trainFeatures = rowsOf(data, trainRows, options.maxBins);
@@ -119,11 +127,9 @@ export function fitGbdt(data: GbdtDataset, options: FitGbdtOptions): FitGbdtResu
   const baseScore = Math.fround(loss.baseScore(trainLabels));
   const scores = loss.startScores(train.rows, baseScore);
   const raw = scores.raw;
-  const addToLeaf = (index: Uint32Array, start: number, end: number, value: number) => loss.addToRows(scores, index, start, end, value);
   const validationRaw = new Float64Array(validation.rows).fill(baseScore);
-  const gradients = new Float64Array(train.rows);
-  const hessians = new Float64Array(train.rows);
-  const workspace = treeWorkspace(train, categorical);
+  const loops = RowLoops.open(train, { loss, labels: trainLabels, scores }, { maxLeaves: options.maxLeafNodes, helperThread: options.helperThread ?? true });
+  const workspace = treeWorkspace(train, categorical, loops);
   const params: TreeParams = {
     maxLeafNodes: options.maxLeafNodes,
     maxDepth: options.maxDepth,
@@ -139,30 +145,35 @@ export function fitGbdt(data: GbdtDataset, options: FitGbdtOptions): FitGbdtResu
   let bestLoss = options.earlyStopping ? loss.loss(validationLabels, validationRaw) : Number.NaN;
   let bestCount = 0;
   let stoppedBecause: FitGbdtResult['stoppedBecause'] = null;
-  for (let iteration = 1; iteration <= options.maxIterations; iteration++) {
-    options.signal?.throwIfAborted();
-    loss.gradients(trainLabels, scores, gradients, hessians);
-    const tree = growTree(workspace, gradients, hessians, params, addToLeaf);
-    if (!tree) {
-      stoppedBecause = 'no-split';
-      break;
-    }
-    trees.push(tree);
-    let validationLoss: number | undefined;
-    if (options.earlyStopping) {
-      addTreePredictions([tree], validation, validationRaw);
-      validationLoss = loss.loss(validationLabels, validationRaw);
-      if (validationLoss < bestLoss - EARLY_STOPPING_TOLERANCE) {
-        bestLoss = validationLoss;
-        bestCount = trees.length;
-        bestRaw.set(raw);
+  try {
+    loops.startGradients();
+    for (let iteration = 1; iteration <= options.maxIterations; iteration++) {
+      options.signal?.throwIfAborted();
+      const tree = growTree(workspace, params);
+      if (!tree) {
+        stoppedBecause = 'no-split';
+        break;
+      }
+      loops.applyLeaves();
+      trees.push(tree);
+      let validationLoss: number | undefined;
+      if (options.earlyStopping) {
+        addTreePredictions([tree], validation, validationRaw);
+        validationLoss = loss.loss(validationLabels, validationRaw);
+        if (validationLoss < bestLoss - EARLY_STOPPING_TOLERANCE) {
+          bestLoss = validationLoss;
+          bestCount = trees.length;
+          bestRaw.set(raw);
+        }
+      }
+      options.onIteration?.(iteration, validationLoss);
+      if (options.earlyStopping && trees.length - bestCount >= options.earlyStopping.patience) {
+        stoppedBecause = 'early-stopping';
+        break;
       }
     }
-    options.onIteration?.(iteration, validationLoss);
-    if (options.earlyStopping && trees.length - bestCount >= options.earlyStopping.patience) {
-      stoppedBecause = 'early-stopping';
-      break;
-    }
+  } finally {
+    loops.close();
   }
   const iterationsRun = trees.length;
   if (options.earlyStopping) trees.length = bestCount;
@@ -223,8 +234,7 @@ function select(held: Uint8Array, value: number): Uint32Array {
   return rows;
 }
 
-function gather(values: Float64Array, rows: Uint32Array): Float64Array {
-  const out = new Float64Array(rows.length);
+function gather(values: Float64Array, rows: Uint32Array, out: Float64Array): Float64Array {
   for (let i = 0; i < rows.length; i++) out[i] = values[rows[i] as number] as number;
   return out;
 }
@@ -264,7 +274,7 @@ function rowsOf(data: GbdtDataset, rows: Uint32Array, maxBins: number): GbdtFeat
 /** Bins raw features by the learned bins. */
 function binFeatures(features: readonly FeatureBins[], raw: GbdtFeatures): BinnedMatrix {
   const n = raw.rows;
-  const columns = new Uint8Array(n * features.length);
+  const columns = sharedArray(Uint8Array, n * features.length);
   const numericCount = raw.numeric.length;
   features.forEach((feature, f) => {
     const column = columns.subarray(f * n, (f + 1) * n);

@@ -1,4 +1,5 @@
-import { nodeHistogram, subtractHistogram, HISTOGRAM_STRIDE, type BinnedMatrix } from './histogram.js';
+import { subtractHistogram, HISTOGRAM_STRIDE, type BinnedMatrix } from './histogram.js';
+import type { RowLoops } from './row-loops.js';
 import { BIN_SLOTS, findBestSplit, type NodeStats, type Split, type SplitConstraints } from './split.js';
 import type { GbdtTree } from './tree.js';
 
@@ -15,21 +16,14 @@ export interface TreeWorkspace {
   matrix: BinnedMatrix;
   /** 1 for categorical features. */
   categorical: Uint8Array;
-  /** Row numbers, partitioned so that each node's rows are one contiguous range. */
-  index: Uint32Array;
-  scratch: Uint32Array;
+  /** The loops over a node's rows, with the row index and the gradients and hessians they read. */
+  loops: RowLoops;
   /** Histograms no node holds any more, kept to avoid allocating and collecting them per node. */
   free: Float64Array[];
 }
 
-export function treeWorkspace(matrix: BinnedMatrix, categorical: Uint8Array): TreeWorkspace {
-  return {
-    matrix,
-    categorical,
-    index: new Uint32Array(matrix.rows),
-    scratch: new Uint32Array(matrix.rows),
-    free: [],
-  };
+export function treeWorkspace(matrix: BinnedMatrix, categorical: Uint8Array, loops: RowLoops): TreeWorkspace {
+  return { matrix, categorical, loops, free: [] };
 }
 
 interface GrowingNode {
@@ -47,36 +41,30 @@ interface GrowingNode {
 }
 
 /**
- * Grows one tree on the gradients and hessians of the training rows, best split first (as
+ * Grows one tree on the gradients and hessians of the training rows (`loops.gradients` and
+ * `loops.hessians`), best split first (as
  * LightGBM and scikit-learn's HistGradientBoosting do): of all leaves that can still split, the
  * one with the largest gain splits next. One child's histogram is built from its rows, the
  * smaller one; the other's is the parent's minus it.
  *
- * Hands each leaf's rows (a range of the partitioned index) and value to `addToLeaf`, so the
- * training rows' scores need no traversal of the tree. Returns null, calling nothing, when even
- * the root has no split that lowers the loss.
+ * Records each leaf's rows (a range of the partitioned index) and value with `loops.addLeaf`, so
+ * the training rows' scores need no traversal of the tree; the caller applies them. Returns null,
+ * recording nothing, when even the root has no split that lowers the loss.
  */
-export function growTree(
-  workspace: TreeWorkspace,
-  gradients: Float64Array,
-  hessians: Float64Array,
-  params: TreeParams,
-  addToLeaf: (index: Uint32Array, start: number, end: number, value: number) => void,
-): GbdtTree | null {
-  const { matrix, index } = workspace;
+export function growTree(workspace: TreeWorkspace, params: TreeParams): GbdtTree | null {
+  const { matrix, loops } = workspace;
   const n = matrix.rows;
-  let gradient = 0;
-  let hessian = 0;
-  for (let i = 0; i < n; i++) {
-    index[i] = i;
-    gradient += gradients[i] as number;
-    hessian += hessians[i] as number;
-  }
+  if (matrix.features === 0) return null;
+  loops.resetIndex();
   const nodes: GrowingNode[] = [];
-  const root = newNode(nodes, 0, n, 0, { gradient, hessian, count: n });
-  if (!splittable(root, params)) return null;
-  root.histogram = takeHistogram(workspace);
-  nodeHistogram(matrix, index, 0, n, gradients, hessians, root.histogram);
+  const histogram = takeHistogram(workspace);
+  loops.histogram(0, n, histogram);
+  const root = newNode(nodes, 0, n, 0, rootStats(matrix, histogram));
+  root.histogram = histogram;
+  if (!splittable(root, params)) {
+    releaseHistogram(workspace, root);
+    return null;
+  }
   root.split = findBestSplit(matrix, workspace.categorical, root.histogram, root.stats, params);
   if (!root.split) {
     releaseHistogram(workspace, root);
@@ -92,7 +80,7 @@ export function growTree(
     }
     const node = open.splice(pick, 1)[0] as GrowingNode;
     const split = node.split as Split;
-    const middle = partition(workspace, node, split);
+    const middle = loops.partition(node.start, node.end, split.feature, split.goesLeft);
     const left = newNode(nodes, node.start, middle, node.depth + 1, split.left);
     const right = newNode(nodes, middle, node.end, node.depth + 1, split.right);
     node.applied = true;
@@ -106,7 +94,7 @@ export function growTree(
     if (leftGrows || rightGrows) {
       const [small, large] = left.end - left.start <= right.end - right.start ? [left, right] : [right, left];
       small.histogram = takeHistogram(workspace);
-      nodeHistogram(matrix, index, small.start, small.end, gradients, hessians, small.histogram);
+      loops.histogram(small.start, small.end, small.histogram);
       const parentHistogram = node.histogram as Float64Array;
       node.histogram = null;
       if (large === left ? leftGrows : rightGrows) {
@@ -127,7 +115,20 @@ export function growTree(
     }
   }
   for (const node of open) releaseHistogram(workspace, node);
-  return finishTree(nodes, params, index, addToLeaf);
+  return finishTree(nodes, params, loops);
+}
+
+/** The gradient statistics of all rows: the sums over the bins of any one feature (the first). */
+function rootStats(matrix: BinnedMatrix, histogram: Float64Array): NodeStats {
+  const first = HISTOGRAM_STRIDE * (matrix.offset[0] as number);
+  const end = first + HISTOGRAM_STRIDE * ((matrix.missingBin[0] as number) + 1);
+  let gradient = 0;
+  let hessian = 0;
+  for (let k = first; k < end; k += HISTOGRAM_STRIDE) {
+    gradient += histogram[k] as number;
+    hessian += histogram[k + 1] as number;
+  }
+  return { gradient, hessian, count: matrix.rows };
 }
 
 function newNode(nodes: GrowingNode[], start: number, end: number, depth: number, stats: NodeStats): GrowingNode {
@@ -153,37 +154,7 @@ function releaseHistogram(workspace: TreeWorkspace, node: GrowingNode): void {
   node.histogram = null;
 }
 
-/**
- * Moves the node's rows going left to the front of its range and the others after them, both
- * in their previous order (so rows stay ascending and later bin lookups stay near each other).
- * Returns where the right rows begin.
- */
-function partition(workspace: TreeWorkspace, node: GrowingNode, split: Split): number {
-  const { index, scratch, matrix } = workspace;
-  const column = matrix.columns.subarray(split.feature * matrix.rows, (split.feature + 1) * matrix.rows);
-  const goesLeft = split.goesLeft;
-  let write = node.start;
-  let aside = 0;
-  // Branch-free on purpose: which side a row takes is a coin flip to the branch predictor, and
-  // mispredictions cost more than the one store that is thrown away. `write` never passes `i`.
-  for (let i = node.start; i < node.end; i++) {
-    const row = index[i] as number;
-    const left = goesLeft[column[row] as number] as number;
-    index[write] = row;
-    scratch[aside] = row;
-    write += left;
-    aside += 1 - left;
-  }
-  index.set(scratch.subarray(0, aside), write);
-  return write;
-}
-
-function finishTree(
-  nodes: readonly GrowingNode[],
-  params: TreeParams,
-  index: Uint32Array,
-  addToLeaf: (index: Uint32Array, start: number, end: number, value: number) => void,
-): GbdtTree {
+function finishTree(nodes: readonly GrowingNode[], params: TreeParams, loops: RowLoops): GbdtTree {
   const count = nodes.length;
   const tree: GbdtTree = {
     nodeCount: count,
@@ -213,7 +184,7 @@ function finishTree(
     const denominator = node.stats.hessian + params.l2;
     const value = denominator > 0 ? Math.fround((-params.learningRate * node.stats.gradient) / denominator) : 0;
     tree.value[node.id] = value;
-    addToLeaf(index, node.start, node.end, value);
+    loops.addLeaf(node.start, node.end, value);
   }
   return tree;
 }

@@ -1,3 +1,5 @@
+import { sharedArray } from './shared-array.js';
+
 /**
  * Training rows as bins, and where each feature's bins sit in a histogram. A histogram holds,
  * per bin of every feature, three doubles side by side: the sum of gradients, the sum of
@@ -21,13 +23,14 @@ export interface BinnedMatrix {
   missingBin: Int32Array;
   /** Bins of all features together: a histogram is `HISTOGRAM_STRIDE * totalBins` doubles. */
   totalBins: number;
-  /** The loops nodeHistogram runs, made for this layout. */
-  passes: readonly HistogramPass[];
 }
 
 export const HISTOGRAM_STRIDE = 3;
 
-/** A binned matrix from its columns (`f * rows + r`), for features with these missing bins. */
+/**
+ * A binned matrix from its columns (`f * rows + r`), for features with these missing bins. Both
+ * layouts live in shared memory, so that a second thread can read them (see RowLoops).
+ */
 export function binnedMatrix(rows: number, missingBins: readonly number[], columns: Uint8Array): BinnedMatrix {
   const features = missingBins.length;
   const offset = new Int32Array(features);
@@ -36,55 +39,29 @@ export function binnedMatrix(rows: number, missingBins: readonly number[], colum
     offset[f] = total;
     total += missing + 1;
   });
-  const bins = new Uint8Array(columns.length);
+  const bins = sharedArray(Uint8Array, columns.length);
   for (let f = 0; f < features; f++) {
     const column = columns.subarray(f * rows, (f + 1) * rows);
     for (let r = 0; r < rows; r++) bins[r * features + f] = column[r] as number;
   }
-  return { rows, features, bins, columns, offset, missingBin: Int32Array.from(missingBins), totalBins: total, passes: histogramPasses(features, offset) };
+  return { rows, features, bins, columns, offset, missingBin: Int32Array.from(missingBins), totalBins: total };
 }
-
-/**
- * The histogram of the rows `index[start..end)`: where training spends most of its time.
- *
- * @example
- *   nodeHistogram(matrix, index, 0, matrix.rows, gradients, hessians, histogram); // the root
- */
-export function nodeHistogram(
-  matrix: BinnedMatrix,
-  index: Uint32Array,
-  start: number,
-  end: number,
-  gradients: Float64Array,
-  hessians: Float64Array,
-  out: Float64Array,
-): void {
-  out.fill(0);
-  for (const pass of matrix.passes) pass(matrix.bins, index, start, end, gradients, hessians, out);
-}
-
-type HistogramPass = (
-  bins: Uint8Array,
-  index: Uint32Array,
-  start: number,
-  end: number,
-  gradients: Float64Array,
-  hessians: Float64Array,
-  out: Float64Array,
-) => void;
 
 /** Features added per pass over a node's rows. */
 const FEATURES_PER_PASS = 8;
 
 /**
- * The loops that fill a histogram, each adding up to FEATURES_PER_PASS features per row with
- * the body unrolled and the features' histogram positions written in as literals. They are
- * generated because the number of features is known only at training time, and a loop over the
- * features inside the row loop runs at about half the speed of the unrolled body (measured on
- * the flights data). The generated source holds nothing but integers computed here.
+ * The bodies of the loops that add the rows `index[start..end)` to a histogram `out`, each adding
+ * up to FEATURES_PER_PASS features per row with the body unrolled and the features' histogram
+ * positions written in as literals. They are generated because the number of features is known
+ * only at training time, and a loop over the features inside the row loop runs at about half the
+ * speed of the unrolled body (measured on the flights data). The generated source holds nothing
+ * but integers computed here; RowLoops makes functions of it with the parameters
+ * HISTOGRAM_PASS_PARAMETERS.
  */
-function histogramPasses(features: number, offset: Int32Array): HistogramPass[] {
-  const passes: HistogramPass[] = [];
+export function histogramPassSources(matrix: BinnedMatrix): string[] {
+  const { features, offset } = matrix;
+  const sources: string[] = [];
   for (let first = 0; first < features; first += FEATURES_PER_PASS) {
     const lines = [
       'for (let i = start; i < end; i++) {',
@@ -99,10 +76,12 @@ function histogramPasses(features: number, offset: Int32Array): HistogramPass[] 
       lines.push(`  k = ${base} + ${HISTOGRAM_STRIDE} * bins[at + ${j}];`, '  out[k] += g;', '  out[k + 1] += h;', '  out[k + 2] += 1;');
     }
     lines.push('}');
-    passes.push(new Function('bins', 'index', 'start', 'end', 'gradients', 'hessians', 'out', lines.join('\n')) as HistogramPass);
+    sources.push(lines.join('\n'));
   }
-  return passes;
+  return sources;
 }
+
+export const HISTOGRAM_PASS_PARAMETERS = ['bins', 'index', 'start', 'end', 'gradients', 'hessians', 'out'] as const;
 
 /** `parent − child` into `parent`: the sibling's histogram without visiting its rows. */
 export function subtractHistogram(parent: Float64Array, child: Float64Array): void {

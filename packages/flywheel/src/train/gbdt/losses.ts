@@ -1,9 +1,11 @@
+import { sharedArray } from './shared-array.js';
+
 /** What the trees predict: P(label = 1) through a logistic link, or the label itself. */
 export type GbdtTask = 'classification' | 'regression';
 
 /**
  * The training rows' raw scores, and what the loss keeps in step with them to make gradients
- * cheap.
+ * cheap. Shared memory, so that RowLoops' helper thread can update them.
  */
 export interface TrainingScores {
   raw: Float64Array;
@@ -16,33 +18,32 @@ export interface TrainingScores {
 }
 
 /**
- * A boosting loss: the constant score before any tree, gradients and hessians with respect to
- * the raw score, and the mean loss, the figure early stopping watches.
+ * A boosting loss: the constant score before any tree, the mean loss (the figure early stopping
+ * watches), and the loop that moves rows to a new score and refreshes their gradients and hessians
+ * with respect to the raw score.
  */
 export interface BoostingLoss {
   /** The best constant raw score for these labels. */
   baseScore(labels: Float64Array): number;
   /** Scores of `rows` rows, all `score`. */
   startScores(rows: number, score: number): TrainingScores;
-  /** Adds `value` to the scores of the rows `index[start..end)`. */
-  addToRows(scores: TrainingScores, index: Uint32Array, start: number, end: number, value: number): void;
-  /** Fills gradients and hessians at the current scores. */
-  gradients(labels: Float64Array, scores: TrainingScores, gradients: Float64Array, hessians: Float64Array): void;
+  /**
+   * The body of the loop that adds `value` to the scores of the rows `index[start..end)` (with
+   * `factor` = `exp(−value)`) and sets their gradients and hessians at the new scores. Source
+   * text, so that two threads can run it (see RowLoops), with the parameters
+   * LEAF_UPDATE_PARAMETERS; `expNegative` is null for losses without it.
+   */
+  leafUpdateSource: string;
   /** Mean loss at the given raw scores. */
   loss(labels: Float64Array, raw: Float64Array): number;
 }
+
+export const LEAF_UPDATE_PARAMETERS = ['index', 'start', 'end', 'value', 'factor', 'labels', 'raw', 'expNegative', 'gradients', 'hessians'] as const;
 
 function mean(values: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i] as number;
   return sum / values.length;
-}
-
-function addToRaw(raw: Float64Array, index: Uint32Array, start: number, end: number, value: number): void {
-  for (let i = start; i < end; i++) {
-    const row = index[i] as number;
-    raw[row] = (raw[row] as number) + value;
-  }
 }
 
 /** Binary log loss on the log-odds: gradient `p − y`, hessian `p (1 − p)`, loss the mean negative log-likelihood. */
@@ -52,25 +53,18 @@ export const logLoss: BoostingLoss = {
     return Math.log(p / (1 - p));
   },
   startScores(rows, score) {
-    return { raw: new Float64Array(rows).fill(score), expNegative: new Float64Array(rows).fill(Math.exp(-score)) };
+    return { raw: sharedArray(Float64Array, rows).fill(score), expNegative: sharedArray(Float64Array, rows).fill(Math.exp(-score)) };
   },
-  addToRows(scores, index, start, end, value) {
-    addToRaw(scores.raw, index, start, end, value);
-    const expNegative = scores.expNegative as Float64Array;
-    const factor = Math.exp(-value);
-    for (let i = start; i < end; i++) {
-      const row = index[i] as number;
-      expNegative[row] = (expNegative[row] as number) * factor;
-    }
-  },
-  gradients(labels, scores, gradients, hessians) {
-    const expNegative = scores.expNegative as Float64Array;
-    for (let i = 0; i < expNegative.length; i++) {
-      const p = 1 / (1 + (expNegative[i] as number));
-      gradients[i] = p - (labels[i] as number);
-      hessians[i] = p * (1 - p);
-    }
-  },
+  leafUpdateSource: `
+for (let i = start; i < end; i++) {
+  const row = index[i];
+  raw[row] += value;
+  const e = expNegative[row] * factor;
+  expNegative[row] = e;
+  const p = 1 / (1 + e);
+  gradients[row] = p - labels[row];
+  hessians[row] = p * (1 - p);
+}`,
   loss(labels, raw) {
     let total = 0;
     for (let i = 0; i < raw.length; i++) {
@@ -86,17 +80,16 @@ export const logLoss: BoostingLoss = {
 export const squaredError: BoostingLoss = {
   baseScore: mean,
   startScores(rows, score) {
-    return { raw: new Float64Array(rows).fill(score), expNegative: null };
+    return { raw: sharedArray(Float64Array, rows).fill(score), expNegative: null };
   },
-  addToRows(scores, index, start, end, value) {
-    addToRaw(scores.raw, index, start, end, value);
-  },
-  gradients(labels, { raw }, gradients, hessians) {
-    for (let i = 0; i < raw.length; i++) {
-      gradients[i] = (raw[i] as number) - (labels[i] as number);
-      hessians[i] = 1;
-    }
-  },
+  leafUpdateSource: `
+for (let i = start; i < end; i++) {
+  const row = index[i];
+  const score = raw[row] + value;
+  raw[row] = score;
+  gradients[row] = score - labels[row];
+  hessians[row] = 1;
+}`,
   loss(labels, raw) {
     let total = 0;
     for (let i = 0; i < raw.length; i++) {

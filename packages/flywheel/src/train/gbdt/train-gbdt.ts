@@ -71,7 +71,7 @@ export interface TrainedGbdt extends FitGbdtResult {
  * graph with their preprocessing. InvalidInputError, naming the parameter, for a missing
  * column, a text column listed as numeric, a missing or non-finite label, a classification
  * label that is not 0/1 or has one class only, a dataset without rows, or an infinite feature
- * value (see `checkDataset`).
+ * value (see `checkDataset`). `context.helperThread` as in FitGbdtOptions.
  *
  * @example
  *   const trained = await trainGbdt('jan.parquet', {
@@ -82,7 +82,7 @@ export interface TrainedGbdt extends FitGbdtResult {
 export async function trainGbdt(
   datasetPath: string,
   options: TrainGbdtOptions,
-  context: { log?: TrainProgress; signal?: AbortSignal } = {},
+  context: { log?: TrainProgress; signal?: AbortSignal; helperThread?: boolean } = {},
 ): Promise<TrainedGbdt> {
   const params = parseTrainerParams(trainGbdtParams, options, (p) => GBDT_OUTPUTS[p.task]);
   const from = tableFunctionFor(datasetPath, 'examples');
@@ -109,6 +109,7 @@ export async function trainGbdt(
   const fit = fitGbdt(data, {
     ...params,
     signal: context.signal,
+    helperThread: context.helperThread,
     onIteration: (iteration, validationLoss) => {
       if (iteration % 25 === 0) context.log?.info(`tree ${iteration}${validationLoss === undefined ? '' : `: validation loss ${validationLoss.toFixed(6)}`}`);
     },

@@ -11,7 +11,7 @@ export const gbdtTrainer = tunableTrainer({
   problem: (params) => ({ label: params.label, task: params.task }),
   train: async (datasetPath, params, context) => {
     const started = performance.now();
-    const trained = await trainGbdt(datasetPath, params, context);
+    const trained = await trainGbdt(datasetPath, params, { log: context.log, helperThread: context.helperThreads });
     return {
       onnx: trained.onnx,
       trainingMetrics: { trainingLoss: trained.trainingLoss, iterations: trained.iterations },

@@ -3,6 +3,13 @@ import type { JsonObject } from '../../core/json.js';
 import type { StepLogger } from '../../pipeline/component.js';
 import type { ModelTask } from '../../evaluate/metric-catalog.js';
 
+/** What a trainer is given besides data and parameters. */
+export interface TrainContext {
+  log: StepLogger;
+  /** Whether it may start helper threads of its own. */
+  helperThreads: boolean;
+}
+
 /** What one trial's training produced. */
 export interface TrainedTrial {
   /** The model file, as the trainer's component writes it. */
@@ -30,7 +37,7 @@ export interface TunableTrainer {
   readonly fixedOnly: readonly string[];
   /** The column a model trained with these (valid) parameters predicts, and whether it classifies or regresses. */
   problem(params: JsonObject): TrialProblem;
-  train(datasetPath: string, params: JsonObject, context: { log: StepLogger }): Promise<TrainedTrial>;
+  train(datasetPath: string, params: JsonObject, context: TrainContext): Promise<TrainedTrial>;
 }
 
 /**
@@ -47,12 +54,12 @@ export function tunableTrainer<S extends z.ZodObject>(definition: {
   params: S;
   fixedOnly: readonly string[];
   problem: (params: z.output<S>) => TrialProblem;
-  train: (datasetPath: string, params: z.output<S>, context: { log: StepLogger }) => Promise<TrainedTrial>;
+  train: (datasetPath: string, params: z.output<S>, context: TrainContext) => Promise<TrainedTrial>;
 }): TunableTrainer {
   return Object.freeze({
     params: definition.params,
     fixedOnly: Object.freeze([...definition.fixedOnly]),
     problem: (params: JsonObject) => definition.problem(definition.params.parse(params)),
-    train: (datasetPath: string, params: JsonObject, context: { log: StepLogger }) => definition.train(datasetPath, definition.params.parse(params), context),
+    train: (datasetPath: string, params: JsonObject, context: TrainContext) => definition.train(datasetPath, definition.params.parse(params), context),
   });
 }
