@@ -17,6 +17,7 @@ import { runDag } from './scheduler.js';
 import { paramsFromJson } from '../tracking/params-from-json.js';
 import type { TrackedRun } from '../tracking/tracked-run.js';
 import { TAG_RUN } from './tracking-tags.js';
+import { processAlive } from '../core/process-alive.js';
 
 /** Run ids name folders under `<home>/work`, so they stay path-safe. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -296,11 +297,3 @@ function owner(): JsonObject {
   return { host: hostname(), pid: process.pid };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

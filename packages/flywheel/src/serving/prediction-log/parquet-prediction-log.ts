@@ -1,28 +1,27 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { InvalidInputError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
 import { quoteLiteral, withDuckDb } from '../../data/duckdb.js';
 import type { PredictionLogSink, PredictionRecord } from './prediction-log-sink.js';
 import { encodeRecord } from './prediction-ndjson.js';
+import { stagingPaths } from './segment-conversion.js';
+import { SegmentWriter } from './segment-writer.js';
 
 /** The prediction log of a project: `<home>/predictions`. */
 export function predictionLogDir(home: string): string {
   return join(home, 'predictions');
 }
 
-/** Columns of a segment as DuckDB reads them from the staged NDJSON. */
-const STAGED_COLUMNS = `{prediction_id: 'VARCHAR', row: 'INTEGER', ts: 'BIGINT', model: 'VARCHAR', version: 'INTEGER', arm: 'VARCHAR',
-  endpoint: 'VARCHAR', inputs: 'JSON', outputs: 'JSON', latency_ms: 'DOUBLE'}`;
-
 /**
  * The local prediction log: append-only Parquet segments under `dir`, one folder per model and
- * UTC day (`<dir>/<model>/<YYYY-MM-DD>/<segment>.parquet`). Each write becomes new segments, so
- * rotation follows the logger's flush size and interval; a segment is written to a temporary
- * name and renamed, so readers never see half a file. The logger hands over NDJSON bytes, which
- * go to a staging file as they are; DuckDB (on its own thread) splits them by model and day and
- * writes the Parquet, so the server's thread never touches a record.
+ * UTC day (`<dir>/<model>/<YYYY-MM-DD>/<batch>.parquet`). Each write becomes new segments, so
+ * rotation follows the logger's flush size and interval. The logger hands over NDJSON bytes, which
+ * go to a staged file as they are (written under a temporary name, then renamed); a writer
+ * process of lower priority (SegmentWriter) has DuckDB split them by model and day into Parquet,
+ * so the server's thread never touches a record and DuckDB never takes a core from requests.
+ * A write resolves once its segments exist. Batches staged by a server that was killed are
+ * converted by the next writer that starts on the same folder.
  *
  * Columns: `prediction_id`, `row`, `timestamp` (TIMESTAMP, UTC), `model`, `version`, `arm`,
  * `endpoint`, `inputs` and `outputs` (JSON by name), `latency_ms`.
@@ -31,10 +30,12 @@ const STAGED_COLUMNS = `{prediction_id: 'VARCHAR', row: 'INTEGER', ts: 'BIGINT',
  *   const sink = new ParquetPredictionLog(predictionLogDir(stack.home));
  */
 export class ParquetPredictionLog implements PredictionLogSink {
-  private db: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> | undefined;
+  private readonly writer: SegmentWriter;
   private sequence = 0;
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.writer = new SegmentWriter(dir);
+  }
 
   async write(records: readonly PredictionRecord[]): Promise<void> {
     await this.writeNdjson([Buffer.from(records.map(encodeRecord).join(''))]);
@@ -43,56 +44,18 @@ export class ParquetPredictionLog implements PredictionLogSink {
   async writeNdjson(chunks: readonly Buffer[]): Promise<void> {
     if (chunks.every((chunk) => chunk.length === 0)) return;
     await mkdir(this.dir, { recursive: true });
-    const batch = this.nextName();
-    const lines = join(this.dir, `.${batch}.ndjson.tmp`);
-    const table = `staged_${batch.replaceAll('-', '_')}`;
-    const { connection } = await this.open();
+    const { temporary, staged } = stagingPaths(this.dir, `${Date.now()}-${process.pid}-${String(this.sequence++).padStart(6, '0')}`);
     try {
-      await writeFile(lines, chunks);
-      await connection.run(`CREATE TEMP TABLE ${table} AS
-        SELECT prediction_id, "row", epoch_ms(ts) AS timestamp, model, version, arm, endpoint, inputs, outputs, latency_ms
-        FROM read_json(${quoteLiteral(lines)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS})`);
-      const groups = (await connection.runAndReadAll(`SELECT DISTINCT model, strftime(timestamp, '%Y-%m-%d') AS day FROM ${table}`)).getRowObjectsJS();
-      for (const { model, day } of groups) {
-        const folder = join(this.dir, String(model), String(day));
-        await mkdir(folder, { recursive: true });
-        const name = this.nextName();
-        const staging = join(folder, `.${name}.parquet.tmp`);
-        try {
-          await connection.run(`COPY (SELECT * FROM ${table} WHERE model = ${quoteLiteral(String(model))} AND strftime(timestamp, '%Y-%m-%d') = ${quoteLiteral(String(day))})
-            TO ${quoteLiteral(staging)} (FORMAT parquet, COMPRESSION zstd)`);
-          await rename(staging, join(folder, `${name}.parquet`));
-        } finally {
-          await rm(staging, { force: true });
-        }
-      }
+      await writeFile(temporary, chunks);
+      await rename(temporary, staged);
     } finally {
-      await connection.run(`DROP TABLE IF EXISTS ${table}`);
-      await rm(lines, { force: true });
+      await rm(temporary, { force: true });
     }
+    await this.writer.convert(staged);
   }
 
-  async close(): Promise<void> {
-    const db = this.db;
-    this.db = undefined;
-    if (!db) return;
-    const { instance, connection } = await db;
-    connection.closeSync();
-    instance.closeSync();
-  }
-
-  private nextName(): string {
-    return `${Date.now()}-${process.pid}-${String(this.sequence++).padStart(6, '0')}`;
-  }
-
-  private open(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
-    this.db ??= (async () => {
-      const { DuckDBInstance } = await import('@duckdb/node-api');
-      // One thread: segments are small, and the server's cores belong to requests.
-      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-      return { instance, connection: await instance.connect() };
-    })();
-    return this.db;
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }
 
