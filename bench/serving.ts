@@ -147,7 +147,8 @@ async function openLoop(url: string, rate: number): Promise<{ p50: number; p99: 
 async function drained(url: string): Promise<void> {
   for (;;) {
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const depth = Number(/flywheel_prediction_log_queue_records(?:\{\})? ([\d.e+]+)/.exec(metrics)?.[1] ?? 0);
+    // Every worker's queue (series with a worker label when there are several).
+    const depth = [...metrics.matchAll(/^flywheel_prediction_log_queue_records(?:\{[^}]*\})? ([\d.e+]+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     if (depth === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -164,6 +165,7 @@ await stop(bare.child);
 
 const cases: { label: string; flags: string[]; fixed: boolean }[] = [
   { label: 'defaults (micro-batching, prediction log of every request)', flags: [], fixed: true },
+  { label: 'two worker processes', flags: ['--workers', '2'], fixed: true },
   { label: 'prediction log sampling 10%', flags: ['--log-sample', '0.1'], fixed: false },
   { label: 'no prediction log', flags: ['--no-prediction-log'], fixed: true },
   { label: 'no prediction log, no micro-batching', flags: ['--no-prediction-log', '--no-batching'], fixed: false },

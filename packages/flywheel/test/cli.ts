@@ -30,6 +30,19 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
   return startCli(args, options).done;
 }
 
+/**
+ * Starts `flywheel serve …` and resolves once it prints the URL it listens at; `output()` is what
+ * it printed so far.
+ */
+export async function startServe(args: string[], options: { cwd: string }): Promise<{ child: ChildProcess; done: Promise<CliResult>; url: string; output: () => string }> {
+  const { child, done } = startCli(['serve', ...args], options);
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const listening = () => /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+  await waitFor('the server to listen', () => listening() !== undefined);
+  return { child, done, url: listening() as string, output: () => out };
+}
+
 /** Polls until `check` returns true, or fails after `timeoutMs`. */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

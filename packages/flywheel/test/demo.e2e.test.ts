@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStack } from '../src/config/open-stack.js';
 import { FLIGHTS_MODEL } from '../src/demo/flights-pipeline.js';
-import { runCli, startCli, waitFor } from './cli.js';
+import { runCli, startServe } from './cli.js';
 
 // The demo on a small slice of the real flights (first 3 days of January, evaluated on the first
 // 3 days of February), through the real CLI, then served by `flywheel serve`.
@@ -57,14 +57,7 @@ describe('the flights demo, end to end', () => {
   });
 
   it('serves the champion with `flywheel serve` until interrupted', async () => {
-    const { child, done } = startCli(['serve', `${FLIGHTS_MODEL}@champion`, '--port', '0'], { cwd: dir });
-    let url = '';
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-    });
-    await waitFor('the server to listen', () => url !== '');
+    const { child, done, url } = await startServe([`${FLIGHTS_MODEL}@champion`, '--port', '0'], { cwd: dir });
     expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
     const response = await fetch(`${url}/predict`, {
       method: 'POST',

@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { linearRegressorModel } from '../src/serving/test-support.js';
-import { runCli, startCli, waitFor } from './cli.js';
+import { runCli, startServe, waitFor } from './cli.js';
 
 // The registry and serving commands through the real CLI, on an imported external model.
 describe('flywheel models import/download and flywheel serve', () => {
@@ -52,15 +53,8 @@ describe('flywheel models import/download and flywheel serve', () => {
   });
 
   it('serves the imported model and follows an alias moved by another process', async () => {
-    const { child, done } = startCli(['serve', 'linear@champion', '--port', '0', '--watch-interval', '50'], { cwd: dir });
-    let out = '';
-    let url = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-    });
-    await waitFor('the server to listen', () => url !== '');
-    expect(out).toContain('serving linear@champion (v1)');
+    const { child, done, url, output } = await startServe(['linear@champion', '--port', '0', '--watch-interval', '50'], { cwd: dir });
+    expect(output()).toContain('serving linear@champion (v1)');
     const infer = async () => {
       const response = await fetch(`${url}/v2/models/linear/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] }] }) });
       return (await response.json()) as { model_version: string; outputs: { data: number[] }[] };
@@ -78,11 +72,53 @@ describe('flywheel models import/download and flywheel serve', () => {
     expect(finished.stderr).toContain('alias moved: now serving the new version');
   });
 
+  it('serves from several worker processes on one port, with the metrics of all, and replaces a worker that dies', async () => {
+    const { child, done, url, output } = await startServe(['linear@2', '--port', '0', '--workers', '2', '--no-prediction-log'], { cwd: dir });
+    expect(output()).toContain('serving linear@2 (v2) with 2 workers at');
+    const infer = async () => {
+      const response = await fetch(`${url}/v2/models/linear/infer`, {
+        method: 'POST', body: JSON.stringify({ inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] }] }), headers: { connection: 'close' },
+      });
+      expect(response.status).toBe(200);
+      return response;
+    };
+    for (let i = 0; i < 40; i++) await infer();
+
+    const requestsOf = (metrics: string) =>
+      [...metrics.matchAll(/^flywheel_requests_total\{worker="(\d)",endpoint="v2_infer"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    const first = requestsOf(await (await fetch(`${url}/metrics`)).text());
+    expect(first.map(([worker]) => worker).sort()).toEqual(['1', '2']);
+    expect(first.reduce((sum, [, n]) => sum + n, 0)).toBe(40);
+    expect(first.every(([, n]) => n > 0)).toBe(true);
+
+    // Let the workers pass the age at which a death counts as a crash rather than a failed start.
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    const workers = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0] as number, 'SIGKILL');
+    await waitFor('a new worker', () => {
+      const now = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      return now.length === 2 && !now.includes(workers[0] as number);
+    });
+    for (let i = 0; i < 20; i++) await infer();
+
+    child.kill('SIGINT');
+    const finished = await done;
+    expect(finished.code).toBe(0);
+    expect(finished.stderr).toMatch(/serve worker \d \(pid \d+\) exited \(SIGKILL\); starting another/);
+  });
+
   it('explains bad serve flags', async () => {
     const result = await runCli(['serve', 'linear@champion', '--canary', 'challenger'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--canary: expected <ref>:<percent 0–100>');
     const sticky = await runCli(['serve', 'linear@champion', '--sticky', 'header:x-user-id'], { cwd: dir });
     expect(sticky.stderr).toContain('--sticky: linear has no --canary to make sticky');
+    const workers = await runCli(['serve', 'linear@champion', '--workers', '0'], { cwd: dir });
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toContain('--workers');
+    const missing = await runCli(['serve', 'nope@champion', '--workers', '2', '--port', '0'], { cwd: dir });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/nope/);
   });
 });

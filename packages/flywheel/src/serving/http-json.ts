@@ -65,9 +65,9 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 /** Sends a text response with its length. */
 export function sendText(response: ServerResponse, status: number, text: string, contentType: string, headers?: Record<string, string>): void {
-  response.statusCode = status;
-  response.setHeader('content-type', contentType);
-  response.setHeader('content-length', Buffer.byteLength(text));
-  if (headers) for (const name in headers) response.setHeader(name, headers[name] as string);
+  // One writeHead with every header: cheaper than a setHeader each, on every answer.
+  const head: Record<string, string | number> = { 'content-type': contentType, 'content-length': Buffer.byteLength(text) };
+  if (headers) Object.assign(head, headers);
+  response.writeHead(status, head);
   response.end(text);
 }

@@ -27,6 +27,8 @@ const SERVER_VERSION = '0.1.0';
 
 export interface PredictionServerOptions extends PredictionServingOptions {
   stack: Pick<Stack, 'registry' | 'artifacts'> & Partial<Pick<Stack, 'home'>>;
+  /** What `/metrics` answers; by default this server's metrics (see serve-workers.ts for several processes). */
+  exposeMetrics?: () => Promise<string>;
 }
 
 export interface PredictionServer {
@@ -101,7 +103,7 @@ export async function startPredictionServer(options: PredictionServerOptions): P
     logger: { info: (d, m) => logger?.info?.(d, m), warn: (d, m) => logger?.warn?.(d, m) },
   });
   const predictionLog = openPredictionLog(compiled, options.stack.home, metrics, logger);
-  const handler = createPredictionHandler(repository, compiled, metrics, predictionLog, logger);
+  const handler = createPredictionHandler(repository, compiled, metrics, predictionLog, logger, options.exposeMetrics);
   const server = createServer(
     {
       headersTimeout: compiled.headersTimeoutMs,
@@ -186,6 +188,7 @@ export function createPredictionHandler(
   metrics: ServingMetrics,
   predictionLog: PredictionLogger | undefined,
   logger?: ServingLogger,
+  exposeMetrics: () => Promise<string> = async () => metrics.expose(),
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const maxBodyBytes = options.maxBodyBytes;
   let shadowInFlight = 0;
@@ -360,17 +363,13 @@ export function createPredictionHandler(
 
   const route = (method: string, path: string, query: string): Route => {
     const segments = splitPath(path);
-    const only = (allowed: 'GET' | 'POST', handler: Route): Route => {
-      if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) throw new MethodNotAllowedError(method, path, [allowed]);
-      return handler;
-    };
     const [first, second, third] = segments;
     if (first === 'v2') {
       if (segments.length === 1) {
-        return only('GET', (e) => ((e.endpoint = 'v2_server'), { status: 200, body: { name: SERVER_NAME, version: SERVER_VERSION, extensions: [] } }));
+        return allowedOnly(method, path, 'GET', (e) => ((e.endpoint = 'v2_server'), { status: 200, body: { name: SERVER_NAME, version: SERVER_VERSION, extensions: [] } }));
       }
       if (segments.length === 3 && second === 'health' && (third === 'live' || third === 'ready')) {
-        return only('GET', (e) => ((e.endpoint = 'v2_health'), { status: 200, body: { [third]: true } }));
+        return allowedOnly(method, path, 'GET', (e) => ((e.endpoint = 'v2_health'), { status: 200, body: { [third]: true } }));
       }
       if (second === 'models' && third !== undefined) {
         let rest = segments.slice(3);
@@ -379,16 +378,16 @@ export function createPredictionHandler(
           version = parseVersion(rest[1]);
           rest = rest.slice(2);
         }
-        if (rest.length === 0 || (rest.length === 1 && rest[0] === 'ready')) return only('GET', (e) => v2Model(e, third, version, rest));
-        if (rest.length === 1 && rest[0] === 'infer') return only('POST', (e) => v2Infer(e, third, version));
+        if (rest.length === 0 || (rest.length === 1 && rest[0] === 'ready')) return allowedOnly(method, path, 'GET', (e) => v2Model(e, third, version, rest));
+        if (rest.length === 1 && rest[0] === 'infer') return allowedOnly(method, path, 'POST', (e) => v2Infer(e, third, version));
       }
     } else if (first === 'v1' && second === 'models') {
-      if (segments.length === 2) return only('GET', (e) => ((e.endpoint = 'v1_models'), { status: 200, body: { models: repository.names() } }));
+      if (segments.length === 2) return allowedOnly(method, path, 'GET', (e) => ((e.endpoint = 'v1_models'), { status: 200, body: { models: repository.names() } }));
       if (segments.length === 3 && third !== undefined) {
         const colon = third.lastIndexOf(':');
-        if (colon > 0 && third.slice(colon) === ':predict') return only('POST', (e) => v1Predict(e, third.slice(0, colon)));
+        if (colon > 0 && third.slice(colon) === ':predict') return allowedOnly(method, path, 'POST', (e) => v1Predict(e, third.slice(0, colon)));
         if (colon < 0) {
-          return only('GET', (e) => {
+          return allowedOnly(method, path, 'GET', (e) => {
             e.endpoint = 'v1_metadata';
             repository.versions(third);
             return { status: 200, body: { name: third, ready: true } };
@@ -398,16 +397,16 @@ export function createPredictionHandler(
     } else if (segments.length === 1) {
       switch (first) {
         case 'predict':
-          return only('POST', predict);
+          return allowedOnly(method, path, 'POST', predict);
         case 'invocations':
-          return only('POST', (e) => invocations(e, query));
+          return allowedOnly(method, path, 'POST', (e) => invocations(e, query));
         case 'ping':
         case 'health':
-          return only('GET', (e) => ((e.mlflow = true), (e.endpoint = 'mlflow_ping'), { status: 200, text: '\n', contentType: 'application/json' }));
+          return allowedOnly(method, path, 'GET', (e) => ((e.mlflow = true), (e.endpoint = 'mlflow_ping'), { status: 200, text: '\n', contentType: 'application/json' }));
         case 'version':
-          return only('GET', (e) => ((e.endpoint = 'mlflow_version'), { status: 200, text: SERVER_VERSION, contentType: 'application/json' }));
+          return allowedOnly(method, path, 'GET', (e) => ((e.endpoint = 'mlflow_version'), { status: 200, text: SERVER_VERSION, contentType: 'application/json' }));
         case 'metrics':
-          return only('GET', (e) => ((e.endpoint = 'metrics'), { status: 200, text: metrics.expose(), contentType: PROMETHEUS_CONTENT_TYPE }));
+          return allowedOnly(method, path, 'GET', async (e) => ((e.endpoint = 'metrics'), { status: 200, text: await exposeMetrics(), contentType: PROMETHEUS_CONTENT_TYPE }));
       }
     }
     throw new NotFoundError('route', path, 'see docs/serving.md for the endpoints');
@@ -457,6 +456,12 @@ export function createPredictionHandler(
     if (pending instanceof Promise) pending.then(answer, (error: unknown) => fail(exchange, error));
     else answer(pending);
   };
+}
+
+/** `handler` when the method is `allowed` (or HEAD for GET); else a 405. */
+function allowedOnly(method: string, path: string, allowed: 'GET' | 'POST', handler: Route): Route {
+  if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) throw new MethodNotAllowedError(method, path, [allowed]);
+  return handler;
 }
 
 function splitPath(path: string): string[] {

@@ -11,14 +11,6 @@ export type JsonScalar = number | string | boolean | null;
  */
 export function tensorDataFromJson(type: TensorType, values: readonly unknown[], fieldOf: (index: number) => string, allowMissing = true): TensorData {
   const n = values.length;
-  const bad = (i: number, expected: string): never => {
-    const value = values[i];
-    if (value === null && !allowMissing && (type === 'float32' || type === 'float64' || type === 'string')) {
-      throw new InvalidInputError(fieldOf(i), 'is null, but this model input takes no missing values', 'send a value; only models that impute an input (such as Flywheel\'s trained ones) accept null');
-    }
-    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    throw new InvalidInputError(fieldOf(i), `expected ${expected}, got ${got}${typeof value === 'number' || typeof value === 'string' ? ` ${JSON.stringify(value)}` : ''}`);
-  };
   switch (type) {
     case 'float32':
     case 'float64': {
@@ -27,7 +19,7 @@ export function tensorDataFromJson(type: TensorType, values: readonly unknown[],
         const v = values[i];
         if (typeof v === 'number') out[i] = v;
         else if (v === null && allowMissing) out[i] = Number.NaN;
-        else bad(i, allowMissing ? 'a number or null' : 'a number');
+        else badValue(type, values[i], fieldOf(i), allowMissing, allowMissing ? 'a number or null' : 'a number');
       }
       return out;
     }
@@ -37,7 +29,7 @@ export function tensorDataFromJson(type: TensorType, values: readonly unknown[],
         const v = values[i];
         if (typeof v === 'string') out[i] = v;
         else if (v === null && allowMissing) out[i] = '';
-        else bad(i, allowMissing ? 'a string or null' : 'a string');
+        else badValue(type, values[i], fieldOf(i), allowMissing, allowMissing ? 'a string or null' : 'a string');
       }
       return out;
     }
@@ -46,7 +38,7 @@ export function tensorDataFromJson(type: TensorType, values: readonly unknown[],
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v === 'boolean') out[i] = v ? 1 : 0;
-        else bad(i, 'true or false');
+        else badValue(type, values[i], fieldOf(i), allowMissing, 'true or false');
       }
       return out;
     }
@@ -57,7 +49,7 @@ export function tensorDataFromJson(type: TensorType, values: readonly unknown[],
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min) out[i] = BigInt(v);
-        else bad(i, type === 'int64' ? 'an integer' : 'a non-negative integer');
+        else badValue(type, values[i], fieldOf(i), allowMissing, type === 'int64' ? 'an integer' : 'a non-negative integer');
       }
       return out;
     }
@@ -67,11 +59,23 @@ export function tensorDataFromJson(type: TensorType, values: readonly unknown[],
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) out[i] = v;
-        else bad(i, `an integer from ${min} to ${max}`);
+        else badValue(type, values[i], fieldOf(i), allowMissing, `an integer from ${min} to ${max}`);
       }
       return out;
     }
   }
+}
+
+/**
+ * The error for a value of the wrong type (a function of its own rather than a closure in
+ * tensorDataFromJson, which runs for every input of every request).
+ */
+function badValue(type: TensorType, value: unknown, field: string, allowMissing: boolean, expected: string): never {
+  if (value === null && !allowMissing && (type === 'float32' || type === 'float64' || type === 'string')) {
+    throw new InvalidInputError(field, 'is null, but this model input takes no missing values', 'send a value; only models that impute an input (such as Flywheel\'s trained ones) accept null');
+  }
+  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  throw new InvalidInputError(field, `expected ${expected}, got ${got}${typeof value === 'number' || typeof value === 'string' ? ` ${JSON.stringify(value)}` : ''}`);
 }
 
 type SmallIntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../core/errors.js';
 import type { ModelRef } from '../../serving/model-repository.js';
-import { startPredictionServer } from '../../serving/prediction-server.js';
+import { startPredictionServer, type PredictionServer } from '../../serving/prediction-server.js';
+import { announceListening, isServeWorker, serveWorkerMetrics, startServeWorkers } from '../../serving/serve-workers.js';
 import type { ModelServingOptions, ServingLogger } from '../../serving/serving-options.js';
 import { parseStickyKey } from '../../serving/traffic-split.js';
 import { withStack } from '../context.js';
@@ -24,6 +25,7 @@ interface ServeFlags {
   rejectExtraFields?: boolean;
   headersTimeout: number;
   requestTimeout: number;
+  workers: number;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -46,6 +48,7 @@ export function registerServeCommand(program: Command): void {
     .option('--reject-extra-fields', 'refuse row fields that are not model inputs (400) instead of ignoring them')
     .option('--headers-timeout <ms>', 'drop clients that take longer to send their headers', integer('--headers-timeout', 100, 600_000), 10_000)
     .option('--request-timeout <ms>', 'drop clients that take longer to send a whole request', integer('--request-timeout', 100, 3_600_000), 30_000)
+    .option('--workers <n>', 'processes serving together on the port, to use several cores (each loads the models)', integer('--workers', 1, 64), 1)
     .addHelpText(
       'after',
       `
@@ -54,6 +57,7 @@ Several refs of one model: the first answers by default, the others when a reque
 
 Examples:
   flywheel serve flights@champion --canary challenger:10 --sticky header:x-user-id
+  flywheel serve flights@champion --workers 2
   flywheel serve flights@champion --shadow challenger
   flywheel serve flights@champion churn@2 --port 9000
 
@@ -65,34 +69,57 @@ Endpoints (see docs/serving.md):
   POST /predict   {"model": "<m>", "instances": [{"feature": value, …}]}
   GET  /metrics   Prometheus`,
     )
-    .action(async (models: string[], flags: ServeFlags, command: Command) =>
-      withStack(command, async (stack) => {
-        const refs = models.map(parseModelRef);
-        const served = servingOptions(refs, flags);
-        const logger = consoleLogger();
-        const server = await startPredictionServer({
-          stack,
-          models: served,
-          host: flags.host,
-          port: flags.port,
-          maxBodyBytes: flags.maxBody,
-          watch: flags.watch ? { intervalMs: flags.watchInterval } : false,
-          batching: flags.batching ? { maxBatchRows: flags.maxBatch, maxWaitMs: flags.batchWaitMs } : false,
-          predictionLog: flags.predictionLog ? { sampleRate: flags.logSample } : false,
-          extraFields: flags.rejectExtraFields ? 'reject' : 'ignore',
-          timeouts: { headersMs: flags.headersTimeout, requestMs: flags.requestTimeout },
-          logger,
-        });
-        const described = server.repository.servedRefs().map((r) => `${r.name}@${r.ref} (v${r.version})`).join(', ');
-        process.stdout.write(`serving ${described} at ${server.url} (Ctrl-C to stop)\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await server.close();
-      }),
-    );
+    .action(async (models: string[], flags: ServeFlags, command: Command) => {
+      const refs = models.map(parseModelRef);
+      const served = servingOptions(refs, flags);
+      if (flags.workers > 1 && !isServeWorker()) {
+        const workers = await startServeWorkers({ count: flags.workers, log: (line) => process.stderr.write(`${line}\n`) });
+        process.stdout.write(`serving ${workers.serving} with ${flags.workers} workers at ${workers.url} (Ctrl-C to stop)\n`);
+        await stopSignal();
+        await workers.stop();
+        return;
+      }
+      const worker = isServeWorker();
+      try {
+        await serveInThisProcess(command, served, flags, worker);
+      } finally {
+        // A worker's channel to the primary must not keep it alive once its server is closed (or failed to start).
+        if (worker) process.channel?.unref();
+      }
+    });
+}
+
+function serveInThisProcess(command: Command, served: (ModelRef | ModelServingOptions)[], flags: ServeFlags, worker: boolean): Promise<void> {
+  return withStack(command, async (stack) => {
+    const logger = consoleLogger();
+    const server: PredictionServer = await startPredictionServer({
+      stack,
+      models: served,
+      host: flags.host,
+      port: flags.port,
+      maxBodyBytes: flags.maxBody,
+      watch: flags.watch ? { intervalMs: flags.watchInterval } : false,
+      batching: flags.batching ? { maxBatchRows: flags.maxBatch, maxWaitMs: flags.batchWaitMs } : false,
+      predictionLog: flags.predictionLog ? { sampleRate: flags.logSample } : false,
+      extraFields: flags.rejectExtraFields ? 'reject' : 'ignore',
+      timeouts: { headersMs: flags.headersTimeout, requestMs: flags.requestTimeout },
+      logger,
+      exposeMetrics: worker ? serveWorkerMetrics(() => server.metrics.expose()) : undefined,
+    });
+    const described = server.repository.servedRefs().map((r) => `${r.name}@${r.ref} (v${r.version})`).join(', ');
+    if (worker) announceListening(server.url, described);
+    else process.stdout.write(`serving ${described} at ${server.url} (Ctrl-C to stop)\n`);
+    await stopSignal();
+    await server.close();
+  });
+}
+
+/** Resolves on the first SIGINT or SIGTERM; later ones are ignored, so that closing is not cut short. */
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
+  });
 }
 
 /** `flights@champion` → { name: 'flights', ref: 'champion' }; `flights` → champion. */

@@ -71,6 +71,8 @@ export class SegmentWriter {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
+    // Unreferenced while idle; wait for its exit now, or the server's process may end first.
+    child.ref();
     child.disconnect();
     await this.exited;
   }
