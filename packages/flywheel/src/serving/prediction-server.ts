@@ -165,7 +165,10 @@ function openPredictionLog(compiled: CompiledServingOptions, home: string | unde
   const options = compiled.predictionLog;
   if (!options) return undefined;
   const dir = options.dir ?? (home === undefined ? undefined : predictionLogDir(home));
-  const sink = options.sink ?? (dir === undefined ? undefined : new ParquetPredictionLog(dir));
+  const onError = (error: unknown) => logger?.error({ err: errorMessage(error) }, 'prediction log write failed; its records are dropped');
+  const sink = options.sink ?? (dir === undefined ? undefined : new ParquetPredictionLog(dir, {
+    onError: (error) => logger?.error({ err: errorMessage(error) }, 'prediction log batch not converted to Parquet; it stays staged and is converted when the server starts next'),
+  }));
   if (!sink) return undefined;
   return new PredictionLogger({
     sink,
@@ -174,7 +177,7 @@ function openPredictionLog(compiled: CompiledServingOptions, home: string | unde
     flushRecords: options.flushRecords,
     flushIntervalMs: options.flushIntervalMs,
     metrics,
-    onError: (error) => logger?.error({ err: errorMessage(error) }, 'prediction log write failed; its records are dropped'),
+    onError,
   });
 }
 

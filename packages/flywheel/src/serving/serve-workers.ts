@@ -3,8 +3,12 @@ import { mergeExpositions, type WorkerExposition } from './metrics-merge.js';
 
 /** How long a worker may take to answer for its metrics before `/metrics` goes on without it. */
 const METRICS_TIMEOUT_MS = 2000;
-/** A worker that dies sooner than this after it started is not started again: something is wrong with all of them. */
-const STABLE_AFTER_MS = 5000;
+/** Waits before starting a worker again after the last one in its slot died: doubling from the first to the last. */
+const RESTART_DELAYS_MS = { first: 500, last: 30_000 };
+/** A worker that ran this long before it died is restarted without delay. */
+const STABLE_AFTER_MS = 60_000;
+/** How long stop() waits for a worker to close before killing it. */
+const STOP_TIMEOUT_MS = 30_000;
 /** Environment variable that gives a worker its slot number (1…n), the `worker` label of its metrics. */
 const SLOT_VARIABLE = 'FLYWHEEL_SERVE_WORKER';
 
@@ -27,40 +31,49 @@ export interface ServeWorkers {
   url: string;
   /** What the first worker said it serves. */
   serving: string;
-  /** Stops every worker (each closes its server, as on Ctrl-C) and waits for them. */
+  /** Stops every worker (each closes its server, as on Ctrl-C; killed after STOP_TIMEOUT_MS) and waits for them. */
   stop(): Promise<void>;
+}
+
+interface Slot {
+  worker: Worker;
+  started: number;
+  listening: boolean;
+  /** Restarts in a row of workers that died soon after they started. */
+  failures: number;
 }
 
 /**
  * Runs `count` worker processes that run this same command and share its port (Node's cluster:
  * the primary hands each new connection to the next worker), so a server can use every core. The
- * primary only supervises: it starts a worker again when one dies (unless it dies within
- * STABLE_AFTER_MS of starting, which stops everything), and answers a worker's request for the
- * metrics of all of them. Resolves once every worker listens; rejects when one fails to start.
+ * primary only supervises: it answers a worker's request for the metrics of all of them, and it
+ * starts a worker again when one dies, after a delay that doubles while replacements keep dying
+ * soon after they start (a broken model version, an unreachable registry), so the other workers
+ * keep serving meanwhile. Resolves once every worker listens; rejects, stopping the others, when
+ * one fails before that (the worker prints its own error).
  *
  * @example
  *   const workers = await startServeWorkers({ count: 2, log: console.error });
  *   console.log(`serving at ${workers.url}`);
  */
 export function startServeWorkers(options: ServeWorkersOptions): Promise<ServeWorkers> {
-  const slots = new Map<number, { worker: Worker; started: number; listening: boolean }>();
+  const slots = new Map<number, Slot>();
+  let started = false;
   let stopping = false;
   let nextCollect = 1;
-  const collections = new Map<number, { expositions: WorkerExposition[]; waiting: number; done: () => void }>();
+  const collections = new Map<number, { expositions: WorkerExposition[]; waiting: Set<number>; done: () => void }>();
+  const restarts = new Set<NodeJS.Timeout>();
 
   return new Promise<ServeWorkers>((resolve, reject) => {
     let url: string | undefined;
     let serving = '';
-    const fail = (reason: string) => {
-      stopping = true;
-      for (const { worker } of slots.values()) worker.kill('SIGTERM');
-      reject(new Error(reason));
-    };
 
-    const start = (slot: number) => {
+    const start = (slot: number, failures: number) => {
       const worker = cluster.fork({ [SLOT_VARIABLE]: String(slot) });
-      const entry = { worker, started: Date.now(), listening: false };
+      const entry: Slot = { worker, started: Date.now(), listening: false, failures };
       slots.set(slot, entry);
+      // A send to a worker that just went away emits 'error' on it; its 'exit' follows and is handled there.
+      worker.on('error', () => undefined);
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'listening') {
           entry.listening = true;
@@ -68,63 +81,83 @@ export function startServeWorkers(options: ServeWorkersOptions): Promise<ServeWo
             url = message.url;
             serving = message.serving;
           }
-          if ([...slots.values()].every((s) => s.listening)) resolve({ url, serving, stop });
+          if (!started && [...slots.values()].every((s) => s.listening)) {
+            started = true;
+            resolve({ url, serving, stop });
+          }
         } else if (message.type === 'collect') {
-          collect((text) => worker.send({ type: 'metrics', id: message.id, text } satisfies PrimaryMessage));
+          collect((text) => send(worker, { type: 'metrics', id: message.id, text }));
         } else if (message.type === 'exposition') {
           const collection = collections.get(message.id);
-          if (!collection) return;
+          if (!collection?.waiting.delete(slot)) return;
           collection.expositions.push({ worker: String(slot), text: message.text });
-          if (--collection.waiting === 0) collection.done();
+          if (collection.waiting.size === 0) collection.done();
         }
       });
       worker.on('exit', (code, signal) => {
         if (slots.get(slot)?.worker !== worker) return;
         slots.delete(slot);
+        for (const collection of collections.values()) if (collection.waiting.delete(slot) && collection.waiting.size === 0) collection.done();
         if (stopping) return;
-        const how = signal ?? `code ${code}`;
-        if (!entry.listening || Date.now() - entry.started < STABLE_AFTER_MS) {
-          fail(`serve worker ${slot} (pid ${worker.process.pid}) exited (${how}) ${entry.listening ? 'soon after it started' : 'before it listened'}; stopping`);
+        const how = `serve worker ${slot} (pid ${worker.process.pid}) exited (${signal ?? `code ${code}`})`;
+        if (!started) {
+          stopping = true;
+          for (const { worker: other } of slots.values()) other.kill('SIGTERM');
+          reject(new Error(`${how} before it listened; stopping`));
           return;
         }
-        options.log(`serve worker ${slot} (pid ${worker.process.pid}) exited (${how}); starting another`);
-        start(slot);
+        const stable = entry.listening && Date.now() - entry.started >= STABLE_AFTER_MS;
+        const delay = stable ? 0 : Math.min(RESTART_DELAYS_MS.last, RESTART_DELAYS_MS.first * 2 ** entry.failures);
+        options.log(`${how}; starting another${delay > 0 ? ` in ${(delay / 1000).toFixed(1)} s` : ''}`);
+        const restart = setTimeout(() => {
+          restarts.delete(restart);
+          start(slot, stable ? 0 : entry.failures + 1);
+        }, delay);
+        restarts.add(restart);
       });
     };
 
-    /** Asks every worker for its exposition and answers with all of them merged. */
+    /** Asks every listening worker for its exposition and answers with all of them merged. */
     const collect = (answer: (text: string) => void) => {
       const id = nextCollect++;
-      const workers = [...slots.entries()];
+      const asked = [...slots.entries()].filter(([, s]) => s.listening && s.worker.isConnected());
       let finished = false;
       const done = () => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
-        const collection = collections.get(id);
+        const expositions = collections.get(id)?.expositions ?? [];
         collections.delete(id);
-        const expositions = (collection?.expositions ?? []).sort((a, b) => Number(a.worker) - Number(b.worker));
-        answer(mergeExpositions(expositions));
+        answer(mergeExpositions(expositions.sort((a, b) => Number(a.worker) - Number(b.worker))));
       };
       const timer = setTimeout(done, METRICS_TIMEOUT_MS);
-      collections.set(id, { expositions: [], waiting: workers.length, done });
-      for (const [, { worker }] of workers) worker.send({ type: 'collect', id } satisfies PrimaryMessage);
-      if (workers.length === 0) done();
+      collections.set(id, { expositions: [], waiting: new Set(asked.map(([slot]) => slot)), done });
+      for (const [, { worker }] of asked) send(worker, { type: 'collect', id });
+      if (asked.length === 0) done();
     };
 
     const stop = async () => {
       stopping = true;
+      for (const restart of restarts) clearTimeout(restart);
       await Promise.all(
         [...slots.values()].map(({ worker }) => new Promise<void>((exited) => {
           if (worker.isDead()) return exited();
-          worker.once('exit', () => exited());
+          const kill = setTimeout(() => worker.process.kill('SIGKILL'), STOP_TIMEOUT_MS);
+          worker.once('exit', () => {
+            clearTimeout(kill);
+            exited();
+          });
           worker.process.kill('SIGTERM');
         })),
       );
     };
 
-    for (let slot = 1; slot <= options.count; slot++) start(slot);
+    for (let slot = 1; slot <= options.count; slot++) start(slot, 0);
   });
+}
+
+function send(worker: Worker, message: PrimaryMessage): void {
+  if (worker.isConnected()) worker.send(message);
 }
 
 /**

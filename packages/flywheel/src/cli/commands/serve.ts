@@ -92,7 +92,9 @@ Endpoints (see docs/serving.md):
 function serveInThisProcess(command: Command, served: (ModelRef | ModelServingOptions)[], flags: ServeFlags, worker: boolean): Promise<void> {
   return withStack(command, async (stack) => {
     const logger = consoleLogger();
-    const server: PredictionServer = await startPredictionServer({
+    // Set once the server runs; until then (models loading) this worker has no metrics to give.
+    const running: { server?: PredictionServer } = {};
+    const server = await startPredictionServer({
       stack,
       models: served,
       host: flags.host,
@@ -104,8 +106,9 @@ function serveInThisProcess(command: Command, served: (ModelRef | ModelServingOp
       extraFields: flags.rejectExtraFields ? 'reject' : 'ignore',
       timeouts: { headersMs: flags.headersTimeout, requestMs: flags.requestTimeout },
       logger,
-      exposeMetrics: worker ? serveWorkerMetrics(() => server.metrics.expose()) : undefined,
+      exposeMetrics: worker ? serveWorkerMetrics(() => running.server?.metrics.expose() ?? '') : undefined,
     });
+    running.server = server;
     const described = server.repository.servedRefs().map((r) => `${r.name}@${r.ref} (v${r.version})`).join(', ');
     if (worker) announceListening(server.url, described);
     else process.stdout.write(`serving ${described} at ${server.url} (Ctrl-C to stop)\n`);

@@ -1,4 +1,5 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
@@ -17,24 +18,31 @@ export function predictionLogDir(home: string): string {
  * The local prediction log: append-only Parquet segments under `dir`, one folder per model and
  * UTC day (`<dir>/<model>/<YYYY-MM-DD>/<batch>.parquet`). Each write becomes new segments, so
  * rotation follows the logger's flush size and interval. The logger hands over NDJSON bytes, which
- * go to a staged file as they are (written under a temporary name, then renamed); a writer
- * process of lower priority (SegmentWriter) has DuckDB split them by model and day into Parquet,
- * so the server's thread never touches a record and DuckDB never takes a core from requests.
- * A write resolves once its segments exist. Batches staged by a server that was killed are
- * converted by the next writer that starts on the same folder.
+ * go to a staged file as they are (written under a temporary name, then renamed), and the write
+ * resolves: the records are safe on disk. A writer process of lower priority (SegmentWriter) then
+ * has DuckDB split them by model and day into Parquet, so the server's thread never touches a
+ * record and DuckDB never takes a core from requests; on a saturated machine it falls behind and
+ * catches up later, with the backlog on disk rather than in memory. `close()` waits for it.
+ * Batches it could not convert (reported to `onError`) and batches staged by a server that was
+ * killed are converted by the next writer that starts on the same folder.
  *
  * Columns: `prediction_id`, `row`, `timestamp` (TIMESTAMP, UTC), `model`, `version`, `arm`,
  * `endpoint`, `inputs` and `outputs` (JSON by name), `latency_ms`.
  *
  * @example
- *   const sink = new ParquetPredictionLog(predictionLogDir(stack.home));
+ *   const sink = new ParquetPredictionLog(predictionLogDir(stack.home), { onError: console.error });
  */
 export class ParquetPredictionLog implements PredictionLogSink {
   private readonly writer: SegmentWriter;
+  /** Tells this process's batches from those of an earlier one with the same pid. */
+  private readonly token = randomBytes(4).toString('hex');
   private sequence = 0;
 
-  constructor(readonly dir: string) {
-    this.writer = new SegmentWriter(dir);
+  constructor(
+    readonly dir: string,
+    private readonly options: { onError?: (error: unknown) => void } = {},
+  ) {
+    this.writer = new SegmentWriter(dir, this.token);
   }
 
   async write(records: readonly PredictionRecord[]): Promise<void> {
@@ -44,16 +52,17 @@ export class ParquetPredictionLog implements PredictionLogSink {
   async writeNdjson(chunks: readonly Buffer[]): Promise<void> {
     if (chunks.every((chunk) => chunk.length === 0)) return;
     await mkdir(this.dir, { recursive: true });
-    const { temporary, staged } = stagingPaths(this.dir, `${Date.now()}-${process.pid}-${String(this.sequence++).padStart(6, '0')}`);
+    const { temporary, staged } = stagingPaths(this.dir, `${Date.now()}-${process.pid}-${this.token}-${String(this.sequence++).padStart(6, '0')}`);
     try {
       await writeFile(temporary, chunks);
       await rename(temporary, staged);
     } finally {
       await rm(temporary, { force: true });
     }
-    await this.writer.convert(staged);
+    this.writer.convert(staged).catch((error: unknown) => this.options.onError?.(error));
   }
 
+  /** Waits until every batch written so far is converted (or failed), then stops the writer. */
   close(): Promise<void> {
     return this.writer.close();
   }

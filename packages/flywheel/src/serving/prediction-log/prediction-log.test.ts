@@ -53,7 +53,7 @@ describe('the Parquet prediction log', () => {
     expect(await readPredictionLog({ dir: join(dir, 'missing') })).toEqual([]);
 
     const files = await readdir(join(logDir, 'flights', '2026-03-01'));
-    expect(files.every((f) => /^\d+-\d+-\d{6}\.parquet$/.test(f))).toBe(true);
+    expect(files.every((f) => /^\d+-\d+-[0-9a-f]{8}-\d{6}\.parquet$/.test(f))).toBe(true);
   });
 
   it('splits one write by model and UTC day, and leaves no staging files behind', async () => {
@@ -67,7 +67,7 @@ describe('the Parquet prediction log', () => {
 
     expect((await readdir(logDir)).sort()).toEqual(['churn', 'flights']);
     expect((await readdir(join(logDir, 'flights'))).sort()).toEqual(['2026-03-01', '2026-03-02']);
-    expect((await readdir(join(logDir, 'flights', '2026-03-02'))).every((f) => /^\d+-\d+-\d{6}\.parquet$/.test(f))).toBe(true);
+    expect((await readdir(join(logDir, 'flights', '2026-03-02'))).every((f) => /^\d+-\d+-[0-9a-f]{8}-\d{6}\.parquet$/.test(f))).toBe(true);
     expect((await readPredictionLog({ dir: logDir, model: 'flights' })).map((r) => [r.predictionId, r.timestamp.getTime()])).toEqual([['late', evening], ['next', evening + 1]]);
   });
 

@@ -7,8 +7,11 @@ import { quoteLiteral } from '../../data/duckdb.js';
 const STAGED_COLUMNS = `{prediction_id: 'VARCHAR', row: 'INTEGER', ts: 'BIGINT', model: 'VARCHAR', version: 'INTEGER', arm: 'VARCHAR',
   endpoint: 'VARCHAR', inputs: 'JSON', outputs: 'JSON', latency_ms: 'DOUBLE'}`;
 
-/** A complete staged batch of records: `<dir>/.<batch>.ndjson`, batch = `<epoch ms>-<pid>-<sequence>`. */
-const STAGED = /^\.(\d+-(\d+)-\d+)\.ndjson$/;
+/**
+ * A complete staged batch of records: `<dir>/.<batch>.ndjson`, batch =
+ * `<epoch ms>-<pid>-<token>-<sequence>`, the token random per server process (pids are reused).
+ */
+const STAGED = /^\.(\d+-(\d+)-([0-9a-f]+)-\d+)\.ndjson$/;
 
 /** Where a staged batch of `batch` is written before it is complete. */
 export function stagingPaths(dir: string, batch: string): { temporary: string; staged: string } {
@@ -33,6 +36,8 @@ export async function convertStagedBatch(connection: DuckDBConnection, dir: stri
       SELECT prediction_id, "row", epoch_ms(ts) AS timestamp, model, version, arm, endpoint, inputs, outputs, latency_ms
       FROM read_json(${quoteLiteral(staged)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS})`);
   } catch (error) {
+    // Gone meanwhile: another writer converted it (batches of a killed server are anyone's).
+    if (!(await exists(staged))) return;
     await rename(staged, `${staged}.failed`);
     throw error;
   }
@@ -43,7 +48,8 @@ export async function convertStagedBatch(connection: DuckDBConnection, dir: stri
       const segment = join(folder, `${batch}.parquet`);
       if (await exists(segment)) continue;
       await mkdir(folder, { recursive: true });
-      const temporary = join(folder, `.${batch}.parquet.tmp`);
+      // Two writers may convert one abandoned batch at once: each writes its own file, and the renames replace alike.
+      const temporary = join(folder, `.${batch}.${process.pid}.parquet.tmp`);
       try {
         await connection.run(`COPY (SELECT * FROM ${table} WHERE model = ${quoteLiteral(String(model))} AND strftime(timestamp, '%Y-%m-%d') = ${quoteLiteral(String(day))})
           TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd)`);
@@ -59,10 +65,12 @@ export async function convertStagedBatch(connection: DuckDBConnection, dir: stri
 }
 
 /**
- * Staged batches left by processes that are gone (a server killed before its batches were
- * converted), oldest first. Batches of living processes are theirs to convert.
+ * Staged batches left by server processes that are gone (killed before their batches were
+ * converted), oldest first: those of another token whose process is not running, or runs as the
+ * server `own` describes (a later process with the same pid, as in a restarted container).
+ * Batches of other living servers are theirs to convert.
  */
-export async function orphanedBatches(dir: string, alive: (pid: number) => boolean): Promise<string[]> {
+export async function orphanedBatches(dir: string, own: { pid: number; token: string }, alive: (pid: number) => boolean): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -72,8 +80,10 @@ export async function orphanedBatches(dir: string, alive: (pid: number) => boole
   }
   return names
     .filter((name) => {
-      const pid = STAGED.exec(name)?.[2];
-      return pid !== undefined && !alive(Number(pid));
+      const match = STAGED.exec(name);
+      if (!match || match[3] === own.token) return false;
+      const pid = Number(match[2]);
+      return pid === own.pid || !alive(pid);
     })
     .sort()
     .map((name) => join(dir, name));

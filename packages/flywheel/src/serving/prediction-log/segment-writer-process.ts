@@ -1,4 +1,4 @@
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { errorMessage } from '../../core/errors.js';
 import { processAlive } from '../../core/process-alive.js';
 import { convertStagedBatch, orphanedBatches } from './segment-conversion.js';
@@ -7,12 +7,13 @@ import { WRITER_NICENESS, type WriterReply, type WriterRequest } from './segment
 // The body of the prediction log's writer process: converts the staged batches it is sent, one at
 // a time, and answers each with a WriterReply. Started by SegmentWriter with the log folder as its
 // argument; exits when its parent goes away.
-const dir = process.argv[2];
+const [dir, token] = process.argv.slice(2);
 const send = process.send?.bind(process);
-if (dir === undefined || send === undefined) throw new Error('segment-writer-process.ts runs as a child of SegmentWriter');
+if (dir === undefined || token === undefined || send === undefined) throw new Error('segment-writer-process.ts runs as a child of SegmentWriter');
 
+// Where the writer was not started through `nice` (Windows), at least its main thread yields.
 try {
-  setPriority(WRITER_NICENESS);
+  if (getPriority() < WRITER_NICENESS) setPriority(WRITER_NICENESS);
 } catch {
   // Lowering one's own priority is allowed everywhere Node runs; if not, the log is written anyway.
 }
@@ -25,8 +26,7 @@ const connection = (async () => {
 })();
 
 let queue: Promise<void> = (async () => {
-  const alive = (pid: number) => pid === process.ppid || processAlive(pid);
-  for (const staged of await orphanedBatches(dir, alive)) {
+  for (const staged of await orphanedBatches(dir, { pid: process.ppid, token }, processAlive)) {
     await convertStagedBatch(await connection, dir, staged).catch(() => undefined);
   }
 })().catch(() => undefined);

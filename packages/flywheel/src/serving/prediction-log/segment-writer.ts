@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 /** The writer process's niceness: under a full CPU, the server's requests come first. */
 export const WRITER_NICENESS = 10;
 
+/**
+ * How the writer is started: through `nice`, so that every thread of it (DuckDB works on libuv's
+ * pool, which exists before any code of the writer runs) has the lower priority. `os.setPriority`
+ * in the writer would reach its main thread only.
+ */
+const THROUGH_NICE = process.platform === 'win32' ? undefined : { execPath: 'nice', execArgv: ['-n', String(WRITER_NICENESS), process.execPath] };
+
 /** How often one batch is sent to a new writer process after the last one died on it. */
 const ATTEMPTS = 3;
 
@@ -48,7 +55,13 @@ export class SegmentWriter {
   private nextId = 1;
   private exited: Promise<void> | undefined;
 
-  constructor(private readonly dir: string) {}
+  private nice = THROUGH_NICE;
+
+  /** `token`: the server process's random token, which its batch names carry (see stagingPaths). */
+  constructor(
+    private readonly dir: string,
+    private readonly token: string,
+  ) {}
 
   /** The writer process's id while it runs. */
   get pid(): number | undefined {
@@ -86,7 +99,7 @@ export class SegmentWriter {
 
   private start(): ChildProcess {
     if (this.child) return this.child;
-    const child = fork(ENTRY, [this.dir], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+    const child = fork(ENTRY, [this.dir, this.token], { execArgv: [], ...this.nice, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
     this.child = child;
     child.unref();
     child.on('message', (reply: WriterReply) => {
@@ -104,10 +117,12 @@ export class SegmentWriter {
         resolve();
       });
     });
-    child.on('error', () => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
       // 'exit' follows when the process ran; when it could not start, nothing else will come.
       if (child.pid === undefined) {
         if (this.child === child) this.child = undefined;
+        // No `nice` on this machine: the writer lowers its own priority instead.
+        if (error.code === 'ENOENT' && this.nice) this.nice = undefined;
         this.retry('the prediction log writer could not start');
       }
     });

@@ -86,6 +86,8 @@ export interface FitGbdtResult {
   stoppedBecause: 'early-stopping' | 'no-split' | null;
   /** Share of the total split gain per feature, in feature order; sums to 1 (all 0 without splits). */
   featureImportance: { name: string; gain: number }[];
+  /** 2 when a helper thread took half the rows of large nodes (see FitGbdtOptions.helperThread), else 1. */
+  threads: 1 | 2;
 }
 
 /** An improvement of the validation loss smaller than this counts as none (scikit-learn's `tol`). */
@@ -130,6 +132,7 @@ export function fitGbdt(data: GbdtDataset, options: FitGbdtOptions): FitGbdtResu
   const validationRaw = new Float64Array(validation.rows).fill(baseScore);
   const loops = RowLoops.open(train, { loss, labels: trainLabels, scores }, { maxLeaves: options.maxLeafNodes, helperThread: options.helperThread ?? true });
   const workspace = treeWorkspace(train, categorical, loops);
+  const threads = loops.parallel ? 2 : 1;
   const params: TreeParams = {
     maxLeafNodes: options.maxLeafNodes,
     maxDepth: options.maxDepth,
@@ -189,6 +192,7 @@ export function fitGbdt(data: GbdtDataset, options: FitGbdtOptions): FitGbdtResu
     validationRows: validation.rows,
     stoppedBecause,
     featureImportance: featureImportance(features, trees),
+    threads,
   };
 }
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './binning.js';
-import { fitGbdt, type FitGbdtOptions, type GbdtDataset } from './fit-gbdt.js';
+import { fitGbdt, type FitGbdtOptions, type FitGbdtResult, type GbdtDataset } from './fit-gbdt.js';
 import { binnedMatrix, HISTOGRAM_STRIDE, type BinnedMatrix } from './histogram.js';
 import { logLoss, squaredError } from './losses.js';
 import { HALVED_ROWS, RowLoops } from './row-loops.js';
@@ -33,6 +33,8 @@ function pair(rows = ROWS) {
   const matrix = randomMatrix(rows, 1);
   const alone = RowLoops.open(matrix, lossRows(rows, 2), { maxLeaves: 8, helperThread: false });
   const helped = RowLoops.open(matrix, lossRows(rows, 2), { maxLeaves: 8, helperThread: true });
+  // Where there is a second core the comparisons below are between one thread and two.
+  expect(helped.parallel).toBe(availableParallelism() > 1);
   return { matrix, alone, helped, close: () => [alone, helped].forEach((loops) => loops.close()) };
 }
 
@@ -109,10 +111,12 @@ describe('RowLoops', () => {
     const rows = 3 * HALVED_ROWS;
     const matrix = randomMatrix(rows, 4);
     const random = seededRandom(5);
-    const labels = sharedArray(Float64Array, rows).map(() => random() * 10);
+    const labels = sharedArray(Float64Array, rows);
+    for (let r = 0; r < rows; r++) labels[r] = random() * 10;
     const make = (helperThread: boolean) =>
       RowLoops.open(matrix, { loss: squaredError, labels, scores: squaredError.startScores(rows, 2) }, { maxLeaves: 3, helperThread });
     const [alone, helped] = [make(false), make(true)];
+    expect(helped.parallel).toBe(availableParallelism() > 1);
     try {
       const leaves = [[0, 100, 0.5], [100, rows - 1000, -1.25], [rows - 1000, rows, 3]] as const;
       for (const loops of [alone, helped]) {
@@ -132,6 +136,13 @@ describe('RowLoops', () => {
       helped.close();
     }
   });
+});
+
+it('refuses labels or scores that a helper thread could not share', () => {
+  const matrix = randomMatrix(100, 1);
+  const shared = lossRows(100, 2);
+  expect(() => RowLoops.open(matrix, { ...shared, labels: new Float64Array(100) }, { maxLeaves: 8, helperThread: false })).toThrow(/labels must be on a SharedArrayBuffer/);
+  expect(() => RowLoops.open(matrix, { ...shared, scores: { raw: new Float64Array(100), expNegative: null } }, { maxLeaves: 8, helperThread: false })).toThrow(/scores must be/);
 });
 
 describe('fitGbdt with and without the helper thread', () => {
@@ -155,8 +166,9 @@ describe('fitGbdt with and without the helper thread', () => {
       l2: 0, maxBins: 255, earlyStopping: { validationFraction: 0.1, patience: 3 }, seed: 3,
     };
     const data = dataset(6 * HALVED_ROWS);
-    const [alone, helped] = [false, true].map((helperThread) => fitGbdt(data, { ...options, helperThread }));
-    expect(alone?.iterations).toBeGreaterThan(3);
-    expect(helped).toEqual(alone);
+    const [alone, helped] = [false, true].map((helperThread) => fitGbdt(data, { ...options, helperThread })) as [FitGbdtResult, FitGbdtResult];
+    expect(alone.iterations).toBeGreaterThan(3);
+    expect([alone.threads, helped.threads]).toEqual([1, availableParallelism() > 1 ? 2 : 1]);
+    expect({ ...helped, threads: 1 }).toEqual(alone);
   });
 });

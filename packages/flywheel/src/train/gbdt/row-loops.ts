@@ -14,8 +14,8 @@ export const HALVED_ROWS = 8192;
 
 /** How long the helper thread may take to start before training goes on without it. */
 const START_TIMEOUT_MS = 10_000;
-/** How long one half may take before the helper thread is taken for dead. */
-const JOB_TIMEOUT_MS = 600_000;
+/** How long one half may take before the helper thread is taken for dead (a half of the largest node takes well under a second per million rows). */
+const JOB_TIMEOUT_MS = 120_000;
 
 type HistogramPass = (
   bins: Uint8Array,
@@ -75,7 +75,7 @@ const PARTITION_PARAMETERS = ['index', 'scratch', 'column', 'goesLeft', 'start',
 // Slots of the control array the two threads share.
 const JOB = 0; // the main thread counts jobs posted here
 const DONE = 1; // the helper writes the number of the job it finished
-const READY = 2; // 1 once the helper runs
+const READY = 2; // 1 once the helper runs, 2 if it could not start
 const COMMAND = 3;
 const START = 4;
 const END = 5;
@@ -100,12 +100,18 @@ function quoted(names: readonly string[]): string {
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { control, matrix, index, scratch, gradients, hessians, histogram, goesLeft, leaves, labels, raw, expNegative, sources } = workerData;
-const passes = sources.passes.map((source) => new Function(${quoted(HISTOGRAM_PASS_PARAMETERS)}, source));
-const partitionHalf = new Function(${quoted(PARTITION_PARAMETERS)}, sources.partition);
-const update = new Function(${quoted(LEAF_UPDATE_PARAMETERS)}, sources.update);
-const leafRange = new Function(${quoted(LEAF_RANGE_PARAMETERS)}, sources.leafRange);
-Atomics.store(control, ${READY}, 1);
+let passes, partitionHalf, update, leafRange;
+try {
+  passes = sources.passes.map((source) => new Function(${quoted(HISTOGRAM_PASS_PARAMETERS)}, source));
+  partitionHalf = new Function(${quoted(PARTITION_PARAMETERS)}, sources.partition);
+  update = new Function(${quoted(LEAF_UPDATE_PARAMETERS)}, sources.update);
+  leafRange = new Function(${quoted(LEAF_RANGE_PARAMETERS)}, sources.leafRange);
+  Atomics.store(control, ${READY}, 1);
+} catch {
+  Atomics.store(control, ${READY}, 2);
+}
 Atomics.notify(control, ${READY});
+if (Atomics.load(control, ${READY}) !== 1) process.exit(0);
 let seen = 0;
 for (;;) {
   Atomics.wait(control, ${JOB}, seen);
@@ -197,6 +203,11 @@ export class RowLoops {
    * node can be large enough to cut, a helper thread takes the second halves.
    */
   static open(matrix: BinnedMatrix, rows: LossRows, options: { maxLeaves: number; helperThread: boolean }): RowLoops {
+    // Either thread may update any row from one tree to the next: a private copy would silently diverge.
+    const arrays = { bins: matrix.bins, columns: matrix.columns, labels: rows.labels, scores: rows.scores.raw, expNegative: rows.scores.expNegative };
+    for (const [name, array] of Object.entries(arrays)) {
+      if (array !== null && !(array.buffer instanceof SharedArrayBuffer)) throw new TypeError(`RowLoops: ${name} must be on a SharedArrayBuffer (see sharedArray)`);
+    }
     const loops = new RowLoops(matrix, rows, options.maxLeaves);
     if (options.helperThread && availableParallelism() > 1 && matrix.rows >= HALVED_ROWS) loops.startHelper();
     return loops;
@@ -320,8 +331,11 @@ export class RowLoops {
     };
     const helper = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [] });
     helper.unref();
+    // Its failures show in the control array (or as a timeout); the event would come too late to matter.
+    helper.on('error', () => undefined);
     // Training goes on without the helper if it does not start: the results are the same.
-    if (Atomics.wait(control, READY, 0, START_TIMEOUT_MS) === 'timed-out' && Atomics.load(control, READY) !== 1) {
+    Atomics.wait(control, READY, 0, START_TIMEOUT_MS);
+    if (Atomics.load(control, READY) !== 1) {
       void helper.terminate();
       return;
     }
