@@ -1,6 +1,5 @@
 import type { JsonValue } from '../../core/json.js';
-import type { HostTensor } from '../served-model.js';
-import { tensorDataToJson } from '../tensor-json.js';
+import type { HostTensor, TensorData, TensorType } from '../served-model.js';
 import type { PredictionRecord } from './prediction-log-sink.js';
 
 /** One answered request, as handed to the logger: tensors by reference, encoded at once. */
@@ -67,19 +66,49 @@ export function decodeRecords(text: string): PredictionRecord[] {
 
 /** Each row's tensors as a JSON object text. */
 function rowsOf(tensors: Readonly<Record<string, HostTensor>>, rows: number): string[] {
-  const out = new Array<string>(rows).fill('{');
+  const out = new Array<string>(rows).fill('');
   for (const name in tensors) {
-    const tensor = tensors[name] as HostTensor;
-    const values = tensorDataToJson(tensor.type, tensor.data);
+    const { type, data, shape } = tensors[name] as HostTensor;
     // A tensor without a batch axis (a constant output) is the same for every row.
-    const batched = tensor.shape[0] === rows;
-    const width = batched && rows > 0 ? values.length / rows : values.length;
+    const batched = shape[0] === rows;
+    const width = batched && rows > 0 ? data.length / rows : data.length;
     const key = JSON.stringify(name);
     for (let i = 0; i < rows; i++) {
       const from = batched ? i * width : 0;
-      const value = width === 1 ? JSON.stringify(values[from] ?? null) : JSON.stringify(values.slice(from, from + width));
-      out[i] = `${out[i] as string}${(out[i] as string).length > 1 ? ',' : ''}${key}:${value}`;
+      let value: string;
+      if (width === 1) {
+        value = valueText(type, data, from);
+      } else {
+        value = '[';
+        for (let k = 0; k < width; k++) value += `${k > 0 ? ',' : ''}${valueText(type, data, from + k)}`;
+        value += ']';
+      }
+      out[i] = `${out[i] as string}${out[i] === '' ? '' : ','}${key}:${value}`;
     }
   }
-  return out.map((text) => `${text}}`);
+  return out.map((text) => `{${text}}`);
+}
+
+/**
+ * One value of a tensor as JSON text, as tensorDataToJson and JSON.stringify would write it
+ * (non-finite numbers and values past the end as null), without building an array per tensor:
+ * this runs for every logged request.
+ */
+function valueText(type: TensorType, data: TensorData, i: number): string {
+  if (i >= data.length) return 'null';
+  switch (type) {
+    case 'string': {
+      const text = (data as string[])[i];
+      return typeof text === 'string' ? JSON.stringify(text) : 'null';
+    }
+    case 'bool':
+      return (data as Uint8Array)[i] !== 0 ? 'true' : 'false';
+    case 'int64':
+    case 'uint64':
+      return String(Number((data as BigInt64Array)[i]));
+    default: {
+      const v = (data as Float64Array)[i] as number;
+      return Number.isFinite(v) ? String(v) : 'null';
+    }
+  }
 }
