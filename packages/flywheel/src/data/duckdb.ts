@@ -88,8 +88,19 @@ export async function resolveSourceFiles(connection: DuckDBConnection, source: s
   return files;
 }
 
-/** Column names and DuckDB types of a query's result, without running it. */
-export async function describeColumns(connection: DuckDBConnection, sql: string): Promise<{ name: string; type: string }[]> {
-  const rows = await queryRows(connection, `DESCRIBE ${sql}`);
+/** A column of a dataset and its DuckDB type. */
+export interface DatasetColumn {
+  name: string;
+  type: string;
+}
+
+/**
+ * The columns of a table expression, in order, without reading its rows.
+ *
+ * @example
+ *   const columns = await describeColumns(connection, tableFunctionFor('flights.parquet')); // [{ name: 'delay', type: 'INTEGER' }, …]
+ */
+export async function describeColumns(connection: DuckDBConnection, from: string): Promise<DatasetColumn[]> {
+  const rows = await queryRows(connection, `DESCRIBE SELECT * FROM ${from}`);
   return rows.map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
 }

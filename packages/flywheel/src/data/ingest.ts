@@ -162,7 +162,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         throw new InvalidInputError('source', `${counts.rowsRejected} of ${counts.rowsRead} rows were rejected, more than maxRejectedShare (${maxRejectedShare}); `
           + `the first: ${first ? describeReject(first) : '?'}`, `every rejected row is listed in ${rejectsOutput}`);
       }
-      const columns = await describeColumns(connection, `SELECT * FROM read_parquet(${quoteLiteral(partial)})`);
+      const columns = await describeColumns(connection, `read_parquet(${quoteLiteral(partial)})`);
       const splits = split ? await countSplits(connection, partial, splitNames(split)) : null;
       await rename(partial, output);
       return { output, ...counts, splits, columns, rejects, warnings: warningsOf(counts, rejects, describeSources(sources)) };

@@ -112,7 +112,7 @@ export async function computeStatistics(path: string, options: StatisticsOptions
   return withDuckDb(async (connection) => {
     const opened = await openSource(connection, [path], 'source_data', { field: 'path' });
     const from = await rowsOf(connection, path, opened.relation, compiled.split);
-    const described = await describeColumns(connection, `SELECT * FROM ${from}`);
+    const described = await describeColumns(connection, from);
     const [counted] = await queryRows(connection, `SELECT count(*) AS n FROM ${from}`);
     const rowCount = toNumber(counted?.n) ?? 0;
     const plans = described.map(({ name, type }, index): ColumnPlan => ({
@@ -141,7 +141,7 @@ export async function computeStatistics(path: string, options: StatisticsOptions
 /** What the statistics read: every row, or the rows of one split without the split column. */
 async function rowsOf(connection: DuckDBConnection, path: string, relation: string, split: string | undefined): Promise<string> {
   if (split === undefined) return relation;
-  const columns = await describeColumns(connection, `SELECT * FROM ${relation}`);
+  const columns = await describeColumns(connection, relation);
   if (!columns.some((column) => column.name === SPLIT_COLUMN)) {
     throw new InvalidInputError('split', `${JSON.stringify(path)} has no ${JSON.stringify(SPLIT_COLUMN)} column`, 'ingest it with a split, or leave the split out');
   }

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidInputError } from '../core/errors.js';
-import { quoteIdentifier, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
+import { describeColumns, quoteIdentifier, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
 import { sessionSignature } from '../onnx/model-signature.js';
 import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
 import { datasetFeeds } from '../train/dataset-feeds.js';
 import { inputFeatureKinds } from '../train/feature-input.js';
-import { describeColumns, requireColumn, scanColumns, type ColumnData, type ColumnKind, type ColumnRequest } from '../train/columns.js';
+import { requireColumn, scanColumns, type ColumnData, type ColumnKind, type ColumnRequest } from '../train/columns.js';
 import type { ModelTask } from './metric-catalog.js';
 import { predictionOutput } from './model-task.js';
 

@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { quoteIdentifier, quoteLiteral } from '../data/duckdb.js';
-import { describeColumns, isNumericType, requireColumn, type ColumnRequest } from '../train/columns.js';
+import { describeColumns, quoteIdentifier, quoteLiteral } from '../data/duckdb.js';
+import { isNumericType, requireColumn, type ColumnRequest } from '../train/columns.js';
 import { thresholdsSchema } from './validation-config.js';
 
 /** Values a value slicing keeps by default (the others share one slice). */

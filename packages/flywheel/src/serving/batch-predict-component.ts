@@ -3,14 +3,14 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { quoteIdentifier, quoteLiteral, tableFunctionFor } from '../data/duckdb.js';
+import { describeColumns, quoteIdentifier, quoteLiteral, tableFunctionFor } from '../data/duckdb.js';
 import { localModelFile } from '../deploy/model-version-file.js';
 import { sessionSignature, type ModelSignature, type TensorSpec } from '../onnx/model-signature.js';
 import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
 import { Dataset, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
 import { classifierOutputs } from './served-model.js';
-import { describeColumns, scanColumns } from '../train/columns.js';
+import { scanColumns } from '../train/columns.js';
 import { datasetFeeds } from '../train/dataset-feeds.js';
 import { inputFeatureKinds } from '../train/feature-input.js';
 

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InvalidInputError } from '../core/errors.js';
+import type { DatasetColumn } from '../data/duckdb.js';
 
 /** How a column arrives in JavaScript: one typed array (or string array) per column. */
 export type ColumnKind = 'float64' | 'float32' | 'int32' | 'string';
@@ -104,18 +105,6 @@ function copyInto(target: ColumnData, source: ColumnData, offset: number): void 
   } else {
     (target as Float64Array).set(source as Float64Array, offset);
   }
-}
-
-/** A column of a dataset and its DuckDB type. */
-export interface DatasetColumn {
-  name: string;
-  type: string;
-}
-
-/** The columns of a table expression, in order. */
-export async function describeColumns(db: DuckDBConnection, from: string): Promise<DatasetColumn[]> {
-  const result = await db.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
-  return result.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
 }
 
 const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL(\(.*\))?|BOOLEAN)$/;

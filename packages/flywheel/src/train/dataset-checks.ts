@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InvalidInputError } from '../core/errors.js';
-import { quoteIdentifier } from '../data/duckdb.js';
-import { describeColumns, isNumericType, requireColumn } from './columns.js';
+import { describeColumns, quoteIdentifier } from '../data/duckdb.js';
+import { isNumericType, requireColumn } from './columns.js';
 import { isTimestampType } from './time-parts.js';
 import type { FeatureParams } from './trainer-params.js';
 

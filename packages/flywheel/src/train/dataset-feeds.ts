@@ -1,9 +1,9 @@
 import type { Tensor } from 'onnxruntime-node';
 import { InvalidInputError } from '../core/errors.js';
-import { quoteIdentifier } from '../data/duckdb.js';
+import { quoteIdentifier, type DatasetColumn } from '../data/duckdb.js';
 import type { ModelSignature, TensorSpec } from '../onnx/model-signature.js';
 import type { OnnxRuntime } from '../onnx/onnx-runtime.js';
-import { requireColumn, type ColumnData, type ColumnKind, type ColumnRequest, type DatasetColumn } from './columns.js';
+import { requireColumn, type ColumnData, type ColumnKind, type ColumnRequest } from './columns.js';
 import { featureInputExpr } from './feature-input.js';
 import type { FeatureKind } from './feature-spec.js';
 

@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableFunctionFor, withDuckDb } from '../data/duckdb.js';
@@ -7,7 +6,7 @@ import { runComponent } from '../data/test-support.js';
 import { describeOnnxModel } from '../onnx/model-signature.js';
 import { readDesignMatrix } from './design-matrix.js';
 import { predictLinearRegression } from './linear-regression.js';
-import { runTrainedModel, writeFlightsMonth, writeFlightsWithOddRows } from './test-support.js';
+import { runTrainedModel, writeJanuaryAndFebruaryFlights } from './test-support.js';
 import { trainLinearComponent } from './train-linear-component.js';
 import { trainLinearRegression, type TrainedLinear } from './train-linear.js';
 
@@ -18,14 +17,8 @@ let trained: TrainedLinear;
 const PARAMS = { label: 'delay', numeric: ['distance'], categorical: ['origin', 'destination'], topK: 20, time: [{ column: 'date' }] };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flywheel-linear-onnx-'));
-  january = join(dir, 'january.parquet');
-  const february = join(dir, 'february.parquet');
-  await writeFlightsMonth(january, 1, 30_000);
-  await writeFlightsMonth(february, 2, 10_000);
-  scoredPath = join(dir, 'scored.parquet');
   // A small top-K leaves many February airports unseen; the extra rows add missing values and far-away dates.
-  await writeFlightsWithOddRows(scoredPath, february);
+  ({ dir, january, februaryWithOddRows: scoredPath } = await writeJanuaryAndFebruaryFlights('flywheel-linear-onnx-', 10_000));
   trained = await trainLinearRegression(january, PARAMS);
 });
 afterAll(async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteLiteral, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
@@ -9,7 +8,7 @@ import { describeOnnxModel } from '../onnx/model-signature.js';
 import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
 import { readDesignMatrix } from './design-matrix.js';
 import { predictProbabilities } from './logistic-regression.js';
-import { FLIGHT_FEATURES, runTrainedModel, writeFlightsMonth, writeFlightsWithOddRows } from './test-support.js';
+import { FLIGHT_FEATURES, runTrainedModel, writeJanuaryAndFebruaryFlights } from './test-support.js';
 import { trainLogisticRegression, type TrainedLogistic } from './train-logistic.js';
 
 let dir: string;
@@ -20,13 +19,8 @@ let january: string;
 let withTimePath: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flywheel-parity-'));
-  january = join(dir, 'january.parquet');
-  const february = join(dir, 'february.parquet');
-  await writeFlightsMonth(january, 1, 30_000);
-  await writeFlightsMonth(february, 2, 20_000);
-  withTimePath = join(dir, 'with-time.parquet');
-  await writeFlightsWithOddRows(withTimePath, february);
+  const flights = await writeJanuaryAndFebruaryFlights('flywheel-parity-', 20_000);
+  ({ dir, january, februaryWithOddRows: withTimePath } = flights);
   // A small top-K leaves many February airports unseen; the extra rows add missing values.
   trained = await trainLogisticRegression(january, { ...FLIGHT_FEATURES, topK: 20 });
   modelPath = join(dir, 'model.onnx');
@@ -34,7 +28,7 @@ beforeAll(async () => {
   scoredPath = join(dir, 'scored.parquet');
   await writeParquet(
     scoredPath,
-    `SELECT distance, hour, dow, origin, destination, delayed FROM read_parquet(${quoteLiteral(february)})
+    `SELECT distance, hour, dow, origin, destination, delayed FROM read_parquet(${quoteLiteral(flights.february)})
      UNION ALL SELECT * FROM (VALUES
        (NULL, 8, 2, 'SFO', 'LAX', 0), (700, NULL, NULL, NULL, 'ORD', 1), (300, 23, 7, 'ZZZ', '', 0), (NULL, NULL, NULL, NULL, NULL, 1)
      ) t(distance, hour, dow, origin, destination, delayed)`,

@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Tensor } from 'onnxruntime-node';
 import { quoteLiteral, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
 import { sampleDataPath } from '../data/sample-data.js';
@@ -44,6 +47,28 @@ export async function writeFlightsWithOddRows(path: string, flightsPath: string)
        (NULL, NULL, NULL, NULL, NULL, 0)
      ) t(date, delay, distance, origin, destination, delayed)`,
   );
+}
+
+/**
+ * Writes the flights ONNX parity tests train and score on into a new temporary directory: 30,000
+ * from January, `februaryRows` from February, and those February flights with the odd rows of
+ * writeFlightsWithOddRows. The caller removes `dir`.
+ *
+ * @example
+ *   ({ dir, january, februaryWithOddRows } = await writeJanuaryAndFebruaryFlights('flywheel-parity-', 20_000));
+ */
+export async function writeJanuaryAndFebruaryFlights(
+  prefix: string,
+  februaryRows: number,
+): Promise<{ dir: string; january: string; february: string; februaryWithOddRows: string }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const january = join(dir, 'january.parquet');
+  const february = join(dir, 'february.parquet');
+  const februaryWithOddRows = join(dir, 'february-with-odd-rows.parquet');
+  await writeFlightsMonth(january, 1, 30_000);
+  await writeFlightsMonth(february, 2, februaryRows);
+  await writeFlightsWithOddRows(februaryWithOddRows, february);
+  return { dir, january, february, februaryWithOddRows };
 }
 
 const COLUMN_KIND: Record<FeatureKind, ColumnKind> = { numeric: 'float32', categorical: 'string', timestamp: 'float64' };

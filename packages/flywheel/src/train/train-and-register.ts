@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { sha256File } from '../core/hashing.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
-import { quoteIdentifier, quoteLiteral, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
+import { describeColumns, quoteIdentifier, quoteLiteral, tableFunctionFor, withDuckDb, type DatasetColumn } from '../data/duckdb.js';
 import { ingest } from '../data/ingest.js';
 import { sourceFormatOf } from '../data/source-format.js';
 import { inferSchema } from '../data/schema.js';
@@ -19,7 +19,7 @@ import { evaluateModel, type Evaluation } from '../evaluate/evaluate-model.js';
 import type { ModelTask } from '../evaluate/metric-catalog.js';
 import { paramsFromJson } from '../tracking/params-from-json.js';
 import { TUNABLE_TRAINERS, type TunableTrainerName } from '../tune/trainers/index.js';
-import { describeColumns, isNumericType, requireColumn, type DatasetColumn } from './columns.js';
+import { isNumericType, requireColumn } from './columns.js';
 
 /** Column types that become time features (hour, day of week, month). */
 const TIME_TYPE = /^(DATE|TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE)$/;

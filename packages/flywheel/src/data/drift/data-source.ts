@@ -85,7 +85,7 @@ export class DuckDbDataSource {
     await connection.run(`CREATE VIEW ${view} AS SELECT * FROM ${table}`).catch((error: unknown) => {
       throw new InvalidInputError(field, `cannot read ${JSON.stringify(path)}: ${error instanceof Error ? error.message : String(error)}`);
     });
-    const columns = (await describeColumns(connection, `SELECT * FROM ${view}`))
+    const columns = (await describeColumns(connection, view))
       .map(({ name, type }): ColumnDescription => ({ name, type, kind: featureKindOf(type), range: null }));
     const measures = [`count(*) AS row_count`];
     columns.forEach(({ name, kind }, i) => {

@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteLiteral, tableFunctionFor, withDuckDb } from '../../data/duckdb.js';
@@ -8,7 +7,7 @@ import { scoreDataset } from '../../evaluate/score-dataset.js';
 import { describeOnnxModel } from '../../onnx/model-signature.js';
 import { onnxRuntime, openInferenceSession } from '../../onnx/onnx-runtime.js';
 import { readFeatureSpec } from '../feature-spec.js';
-import { FLIGHT_FEATURES, runTrainedModel, writeFlightsMonth, writeFlightsWithOddRows } from '../test-support.js';
+import { FLIGHT_FEATURES, runTrainedModel, writeJanuaryAndFebruaryFlights } from '../test-support.js';
 import { predictGbdt } from './fit-gbdt.js';
 import { readGbdtColumns } from './gbdt-columns.js';
 import { GBDT_METADATA_KEY } from './gbdt-onnx.js';
@@ -20,17 +19,12 @@ let scoredPath: string;
 let withTimePath: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flywheel-gbdt-onnx-'));
-  january = join(dir, 'january.parquet');
-  const february = join(dir, 'february.parquet');
-  await writeFlightsMonth(january, 1, 30_000);
-  await writeFlightsMonth(february, 2, 20_000);
-  withTimePath = join(dir, 'with-time.parquet');
-  await writeFlightsWithOddRows(withTimePath, february);
+  const flights = await writeJanuaryAndFebruaryFlights('flywheel-gbdt-onnx-', 20_000);
+  ({ dir, january, februaryWithOddRows: withTimePath } = flights);
   scoredPath = join(dir, 'scored.parquet');
   await writeParquet(
     scoredPath,
-    `SELECT distance, hour, dow, origin, destination, delay, delayed FROM read_parquet(${quoteLiteral(february)})
+    `SELECT distance, hour, dow, origin, destination, delay, delayed FROM read_parquet(${quoteLiteral(flights.february)})
      UNION ALL SELECT * FROM (VALUES
        (NULL, 8, 2, 'SFO', 'LAX', 10, 0), (700, NULL, NULL, NULL, 'ORD', 40, 1), (300, 23, 7, 'ZZZ', '', -3, 0),
        (NULL, NULL, NULL, NULL, NULL, 0, 1), ('Infinity'::DOUBLE, 12, 3, 'ORD', 'ATL', 2, 0), ('-Infinity'::DOUBLE, 12, 3, 'ATL', 'ZZZ', 5, 1)
