@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import { InvalidInputError } from '../core/errors.js';
 import { describeColumns, quoteIdentifier, tableFunctionFor, withDuckDb } from '../data/duckdb.js';
 import { sessionSignature } from '../onnx/model-signature.js';
-import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
+import { onnxRuntime, openDatasetSession } from '../onnx/onnx-runtime.js';
 import { datasetFeeds } from '../train/dataset-feeds.js';
 import { inputFeatureKinds } from '../train/feature-input.js';
 import { requireColumn, scanColumns, type ColumnData, type ColumnKind, type ColumnRequest } from '../train/columns.js';
@@ -45,15 +44,7 @@ export interface Scores {
 export async function scoreDataset(modelPath: string, datasetPath: string, options: ScoreOptions = {}): Promise<Scores> {
   const batchRows = options.batchRows ?? 65_536;
   const extra = options.columns ?? [];
-  // One read of the file serves onnxruntime and the feature spec in its metadata.
-  let bytes: Uint8Array;
-  let session: InferenceSession;
-  try {
-    bytes = await readFile(modelPath);
-    session = await openInferenceSession(bytes);
-  } catch (error) {
-    throw new InvalidInputError('model', `onnxruntime cannot load ${modelPath}: ${(error as Error).message}`);
-  }
+  const { bytes, session } = await openDatasetSession(modelPath);
   try {
     const ort = await onnxRuntime();
     const signature = sessionSignature(session);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { describeColumns, quoteIdentifier, quoteLiteral, tableFunctionFor } from '../data/duckdb.js';
 import { localModelFile } from '../deploy/model-version-file.js';
 import { sessionSignature, type ModelSignature, type TensorSpec } from '../onnx/model-signature.js';
-import { onnxRuntime, openInferenceSession } from '../onnx/onnx-runtime.js';
+import { onnxRuntime, openDatasetSession } from '../onnx/onnx-runtime.js';
 import { Dataset, Model } from '../pipeline/artifact-types.js';
 import { component } from '../pipeline/component.js';
 import { classifierOutputs } from './served-model.js';
@@ -49,15 +48,7 @@ interface PredictionColumn {
  */
 export async function predictDataset(modelPath: string, datasetPath: string, outputPath: string, options: PredictDatasetOptions = {}): Promise<PredictDatasetResult> {
   const batchRows = options.batchRows ?? 65_536;
-  // One read of the file serves onnxruntime and the feature spec in its metadata.
-  let bytes: Uint8Array;
-  let session: InferenceSession;
-  try {
-    bytes = await readFile(modelPath);
-    session = await openInferenceSession(bytes);
-  } catch (error) {
-    throw new InvalidInputError('model', `onnxruntime cannot load ${modelPath}: ${(error as Error).message}`);
-  }
+  const { bytes, session } = await openDatasetSession(modelPath);
   const ort = await onnxRuntime();
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');

@@ -24,9 +24,9 @@ export class NoTrialMetricError extends FlywheelError {
   }
 }
 
-/** A trial's worker thread stopped (crashed, ran out of memory, was terminated) before the trial ended. */
+/** A trial's worker process stopped (crashed, ran out of memory, was killed) before the trial ended. */
 export class TrialWorkerStoppedError extends FlywheelError {
   constructor(reason: string) {
-    super('trial_worker_stopped', `the trial's worker thread stopped: ${reason}`);
+    super('trial_worker_stopped', `the trial's worker process stopped: ${reason}`);
   }
 }

@@ -60,7 +60,7 @@ export interface SearchContext {
 }
 
 /**
- * Runs a compiled search: every trial trains on `train` in a worker thread and is scored on
+ * Runs a compiled search: every trial trains on `train` in a worker process and is scored on
  * `validation`; returns the trials ranked by the metric. A failing trial is recorded and the
  * search goes on; AllTrialsFailedError when every trial failed, NoTrialMetricError when none has a
  * defined metric. Rejects with the signal's reason when cancelled.

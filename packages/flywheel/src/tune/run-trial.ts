@@ -5,7 +5,7 @@ import type { StepLogger } from '../pipeline/component.js';
 import { TUNABLE_TRAINERS, type TunableTrainerName } from './trainers/index.js';
 import { validationMetrics } from './trial-metrics.js';
 
-/** One trial to run: everything a worker thread needs, as plain data. */
+/** One trial to run: everything a worker process needs, as plain data. */
 export interface TrialRequest {
   /** 1 for the first trial of the search. */
   trial: number;

@@ -14,7 +14,7 @@ export type TrialOutcome = {
 } & ({ status: 'finished'; report: TrialReport } | { status: 'failed' | 'killed'; error: string });
 
 export interface RunTrialsOptions {
-  /** Trials at once, each in its own worker thread. */
+  /** Trials at once, each in its own worker process. */
   parallelism: number;
   /** Aborting terminates the workers: running trials end `killed`, waiting ones never start. */
   signal?: AbortSignal;
@@ -27,7 +27,7 @@ export interface RunTrialsOptions {
 }
 
 /**
- * Runs trials on `parallelism` worker threads, each taking the next waiting trial when its last one
+ * Runs trials on `parallelism` worker processes, each taking the next waiting trial when its last one
  * ends, and hands every outcome to `onEnd`. A failing trial (the trainer threw, or its thread
  * died) is an outcome, not an error: the other trials go on, and a dead thread is replaced.
  * Resolves when every trial has ended; rejects with the signal's reason after a cancellation,

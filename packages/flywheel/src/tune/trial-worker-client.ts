@@ -1,11 +1,12 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { StepLogger } from '../pipeline/component.js';
 import { TrialWorkerStoppedError } from './errors.js';
 import type { TrialRequest } from './run-trial.js';
 import type { TrialAnswer, TrialWorkerMessage } from './trial-worker.js';
 
-/** A plain-JavaScript entry that registers tsx in the new thread, then loads trial-worker.ts. */
-const ENTRY = new URL('./trial-worker-entry.mjs', import.meta.url);
+/** A plain-JavaScript entry that registers tsx in the new process, then loads trial-worker.ts. */
+const ENTRY = fileURLToPath(new URL('./trial-worker-entry.mjs', import.meta.url));
 
 interface Pending {
   resolve(answer: TrialAnswer): void;
@@ -14,9 +15,12 @@ interface Pending {
 }
 
 /**
- * One worker thread that runs trials one at a time, so CPU-bound training runs in parallel with
- * other trials and the main thread stays free for tracking and logs. Kept for the next trial, so
- * tsx, DuckDB and onnxruntime load once per thread, not once per trial.
+ * One worker process that runs trials one at a time, so CPU-bound training runs in parallel with
+ * other trials and the main process stays free for tracking and logs. Kept for the next trial, so
+ * tsx, DuckDB and onnxruntime load once per worker, not once per trial. A process rather than a
+ * thread: a cancelled trial is stopped by killing it, and native libraries (onnxruntime, DuckDB)
+ * can abort the whole process when a thread holding them is terminated; a worker that dies takes
+ * only its trial with it.
  *
  * @example
  *   const worker = new TrialWorker();
@@ -24,13 +28,15 @@ interface Pending {
  *   await worker.terminate();
  */
 export class TrialWorker {
-  readonly #worker: Worker;
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<void>;
   #pending: Pending | undefined;
   #stopped: TrialWorkerStoppedError | undefined;
 
   constructor() {
-    this.#worker = new Worker(ENTRY);
-    this.#worker.on('message', (message: TrialWorkerMessage) => {
+    // Structured clone keeps NaN and ±Infinity metrics, which JSON would turn into null.
+    this.#child = fork(ENTRY, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    this.#child.on('message', (message: TrialWorkerMessage) => {
       const pending = this.#pending;
       if (pending === undefined) return;
       if (message.type === 'log') {
@@ -40,29 +46,35 @@ export class TrialWorker {
       this.#pending = undefined;
       pending.resolve(message);
     });
-    this.#worker.on('error', (error) => this.#stop(error.message));
-    this.#worker.on('exit', (code) => this.#stop(`exited with code ${code}`));
+    this.#child.on('error', (error) => this.#stop(error.message));
+    this.#exited = new Promise((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        this.#stop(`exited with ${signal ?? `code ${code}`}`);
+        resolve();
+      });
+    });
   }
 
-  /** False once the thread has stopped; a stopped worker runs no more trials. */
+  /** False once the process has stopped; a stopped worker runs no more trials. */
   get alive(): boolean {
     return this.#stopped === undefined;
   }
 
-  /** Runs a trial; rejects with TrialWorkerStoppedError if the thread stops first. */
+  /** Runs a trial; rejects with TrialWorkerStoppedError if the process stops first. */
   run(request: TrialRequest, log: StepLogger): Promise<TrialAnswer> {
     if (this.#stopped !== undefined) return Promise.reject(this.#stopped);
     if (this.#pending !== undefined) return Promise.reject(new Error('a trial worker runs one trial at a time'));
     return new Promise<TrialAnswer>((resolve, reject) => {
       this.#pending = { resolve, reject, log };
-      this.#worker.postMessage(request);
+      this.#child.send(request);
     });
   }
 
-  /** Stops the thread at once, abandoning a running trial (whose run() rejects). */
+  /** Stops the process at once, abandoning a running trial (whose run() rejects). */
   async terminate(): Promise<void> {
     this.#stop('terminated');
-    await this.#worker.terminate();
+    if (this.#child.exitCode === null && this.#child.signalCode === null && this.#child.pid !== undefined) this.#child.kill('SIGKILL');
+    if (this.#child.pid !== undefined) await this.#exited;
   }
 
   #stop(reason: string): void {

@@ -1,6 +1,5 @@
-// Entry of a trial worker thread. Workers do not inherit the tsx loader their parent runs under
-// (on Node 20 neither `register()` hooks nor `--import tsx` reach a worker), so each one registers
-// tsx itself before it loads the TypeScript.
+// Entry of a trial worker process. It registers tsx itself (a child process does not inherit the
+// loader its parent runs under) before it loads the TypeScript.
 import { register } from 'tsx/esm/api';
 
 register();

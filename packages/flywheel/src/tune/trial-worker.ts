@@ -1,4 +1,3 @@
-import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../core/errors.js';
 import { runTrial, type TrialReport, type TrialRequest } from './run-trial.js';
 
@@ -10,19 +9,21 @@ export type TrialAnswer =
 /** Messages from a trial worker: log lines while a trial runs, then its answer. */
 export type TrialWorkerMessage = { type: 'log'; level: 'info' | 'warn'; message: string } | TrialAnswer;
 
-// The body of a trial worker thread (started through trial-worker-entry.mjs): it runs the trials
-// it is sent one after the other and answers each with a TrialAnswer.
-const port = parentPort;
-if (port === null) throw new Error('trial-worker.ts runs in a worker thread; start it with TrialWorker');
-port.on('message', (request: TrialRequest) => {
-  const send = (message: TrialWorkerMessage) => port.postMessage(message);
+// The body of a trial worker process (started through trial-worker-entry.mjs by TrialWorker): it
+// runs the trials it is sent one after the other and answers each with a TrialAnswer. It exits
+// when its parent goes away.
+const send = process.send?.bind(process);
+if (send === undefined) throw new Error('trial-worker.ts runs in a child process; start it with TrialWorker');
+process.on('message', (request: TrialRequest) => {
+  const answer = (message: TrialWorkerMessage) => send(message);
   const log = {
-    info: (message: string) => send({ type: 'log', level: 'info', message }),
-    warn: (message: string) => send({ type: 'log', level: 'warn', message }),
+    info: (message: string) => answer({ type: 'log', level: 'info', message }),
+    warn: (message: string) => answer({ type: 'log', level: 'warn', message }),
   };
   const startedAt = Date.now();
   runTrial(request, log).then(
-    (report) => send({ type: 'done', report }),
-    (error: unknown) => send({ type: 'failed', error: errorMessage(error), startedAt, endedAt: Date.now() }),
+    (report) => answer({ type: 'done', report }),
+    (error: unknown) => answer({ type: 'failed', error: errorMessage(error), startedAt, endedAt: Date.now() }),
   );
 });
+process.on('disconnect', () => process.exit(0));

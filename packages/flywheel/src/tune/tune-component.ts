@@ -9,7 +9,7 @@ import { tuneOptions } from './tune-options.js';
 
 /**
  * Searches a trainer's hyperparameters: trains one model per trial on `train` (grid or seeded
- * random search, trials in parallel worker threads), scores each on `validation`, and outputs the
+ * random search, trials in parallel worker processes), scores each on `validation`, and outputs the
  * best trial's model (with the properties its trainer's component records, plus `tuning`) and
  * the table of all trials, best first. Every trial is a child run of the step's tracked run.
  * A failing trial is recorded and skipped; the step fails only when every trial fails.
@@ -28,7 +28,7 @@ import { tuneOptions } from './tune-options.js';
 export const tuneComponent = component({
   name: 'tune',
   version: '1',
-  description: 'Hyperparameter search (grid or random) over a built-in trainer, trials in parallel worker threads, each a tracked run',
+  description: 'Hyperparameter search (grid or random) over a built-in trainer, trials in parallel worker processes, each a tracked run',
   params: tuneOptions,
   inputs: { train: Dataset, validation: Dataset },
   outputs: { model: Model, trials: Metrics },

@@ -25,7 +25,7 @@ const tuneOptionsShape = z.object({
   maxTrials: z.number().int().positive().default(100),
   /** Seeds the random search: the same seed draws the same trials (a 32-bit seed). */
   seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),
-  /** Trials run at once, each in its own worker thread; the machine's available cores by default. */
+  /** Trials run at once, each in its own worker process; the machine's available cores by default. */
   parallelism: z.number().int().positive().optional(),
   /** The validation metric to optimise (`auc`, `logLoss`… or `rmse`, `r2`…); `auc` for classifiers and `rmse` for regressors by default. */
   metric: z.string().min(1).optional(),
