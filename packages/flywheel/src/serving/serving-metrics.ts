@@ -39,6 +39,10 @@ export class ServingMetrics {
   );
   readonly logQueueDepth: Gauge = this.registry.gauge('flywheel_prediction_log_queue_records', 'Prediction log records waiting to be written');
   readonly logWritten: Counter = this.registry.counter('flywheel_prediction_log_written_total', 'Prediction log records written');
+  readonly logPendingBatches: Gauge = this.registry.gauge(
+    'flywheel_prediction_log_pending_batches',
+    'Prediction log batches written but not yet readable (the Parquet writer is behind)',
+  );
   readonly logDropped: Counter = this.registry.counter(
     'flywheel_prediction_log_dropped_total', 'Prediction log records dropped, by reason (queue_full, write_failed)', ['reason'],
   );

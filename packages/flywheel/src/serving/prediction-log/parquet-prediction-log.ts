@@ -62,6 +62,11 @@ export class ParquetPredictionLog implements PredictionLogSink {
     this.writer.convert(staged).catch((error: unknown) => this.options.onError?.(error));
   }
 
+  /** Batches staged and not yet converted. */
+  pendingBatches(): number {
+    return this.writer.pending;
+  }
+
   /** Waits until every batch written so far is converted (or failed), then stops the writer. */
   close(): Promise<void> {
     return this.writer.close();

@@ -35,5 +35,7 @@ export interface PredictionLogSink {
    * so a sink that stores text is spared building an object per record on the server's thread.
    */
   writeNdjson?(chunks: readonly Buffer[]): Promise<void>;
+  /** Optional: batches written but not yet readable, for a sink that finishes its writes later. */
+  pendingBatches?(): number;
   close(): Promise<void>;
 }

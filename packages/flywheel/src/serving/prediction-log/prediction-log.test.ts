@@ -34,12 +34,19 @@ function entry(id: string, timestamp: number, model = 'flights', version = 1, ro
 describe('the Parquet prediction log', () => {
   it('writes one record per row into segments, and reads them back by model and time', async () => {
     const logDir = join(dir, 'log');
-    const logger = new PredictionLogger({ sink: new ParquetPredictionLog(logDir), sampleRate: 1, maxQueueRecords: 1000, flushRecords: 4, flushIntervalMs: 50 });
+    const metrics = new ServingMetrics();
+    const sink = new ParquetPredictionLog(logDir);
+    const logger = new PredictionLogger({ sink, sampleRate: 1, maxQueueRecords: 1000, flushRecords: 4, flushIntervalMs: 50, metrics });
     const t0 = Date.parse('2026-03-01T10:00:00Z');
     logger.log(entry('a', t0));
     logger.log(entry('b', t0 + 60_000));
     logger.log(entry('c', t0 + 120_000, 'churn', 3, 1));
+    // Written (staged) before it is readable: the pending batch shows until the writer has converted it.
+    await logger.flush();
+    expect(sink.pendingBatches()).toBeGreaterThan(0);
+    expect(metrics.expose()).toMatch(/^flywheel_prediction_log_pending_batches [1-9]\d*$/m);
     await logger.close();
+    expect(metrics.expose()).toMatch(/^flywheel_prediction_log_pending_batches 0$/m);
 
     const all = await readPredictionLog({ dir: logDir });
     expect(all.map((r) => `${r.predictionId}/${r.row}`)).toEqual(['a/0', 'a/1', 'b/0', 'b/1', 'c/0']);

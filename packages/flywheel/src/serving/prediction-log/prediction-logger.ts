@@ -44,7 +44,10 @@ export class PredictionLogger {
   private closed = false;
 
   constructor(private readonly options: PredictionLoggerOptions) {
-    options.metrics?.registry.onCollect(() => options.metrics?.logQueueDepth.labels().set(this.queuedRecords));
+    options.metrics?.registry.onCollect(() => {
+      options.metrics?.logQueueDepth.labels().set(this.queuedRecords);
+      if (options.sink.pendingBatches) options.metrics?.logPendingBatches.labels().set(options.sink.pendingBatches());
+    });
   }
 
   /** Whether to log this request: a draw against the sample rate. */

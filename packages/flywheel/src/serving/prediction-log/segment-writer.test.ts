@@ -97,8 +97,10 @@ describe('SegmentWriter', () => {
       process.kill(first, 'SIGSTOP');
       const pending = [2, 3, 4].map(async (n) => writer.convert(await stage(dir, n, lines([`after-${n}`]))));
       await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(writer.pending).toBe(3);
       process.kill(first, 'SIGKILL');
       await Promise.all(pending);
+      expect(writer.pending).toBe(0);
       expect(writer.pid).toBeGreaterThan(0);
       expect(writer.pid).not.toBe(first);
     } finally {

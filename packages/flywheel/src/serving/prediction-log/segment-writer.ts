@@ -63,6 +63,11 @@ export class SegmentWriter {
     private readonly token: string,
   ) {}
 
+  /** Batches sent and not yet converted (or failed). */
+  get pending(): number {
+    return this.jobs.size;
+  }
+
   /** The writer process's id while it runs. */
   get pid(): number | undefined {
     return this.child?.pid;
