@@ -1,12 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { forkTypeScript } from '../core/fork-typescript.js';
 import type { StepLogger } from '../pipeline/component.js';
 import { TrialWorkerStoppedError } from './errors.js';
 import type { TrialRequest } from './run-trial.js';
 import type { TrialAnswer, TrialWorkerMessage } from './trial-worker.js';
 
-/** A plain-JavaScript entry that registers tsx in the new process, then loads trial-worker.ts. */
-const ENTRY = fileURLToPath(new URL('./trial-worker-entry.mjs', import.meta.url));
+const WORKER = new URL('./trial-worker.ts', import.meta.url);
 
 interface Pending {
   resolve(answer: TrialAnswer): void;
@@ -35,7 +34,7 @@ export class TrialWorker {
 
   constructor() {
     // Structured clone keeps NaN and ±Infinity metrics, which JSON would turn into null.
-    this.#child = fork(ENTRY, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    this.#child = forkTypeScript(WORKER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
     this.#child.on('message', (message: TrialWorkerMessage) => {
       const pending = this.#pending;
       if (pending === undefined) return;

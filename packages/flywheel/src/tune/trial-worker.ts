@@ -9,7 +9,7 @@ export type TrialAnswer =
 /** Messages from a trial worker: log lines while a trial runs, then its answer. */
 export type TrialWorkerMessage = { type: 'log'; level: 'info' | 'warn'; message: string } | TrialAnswer;
 
-// The body of a trial worker process (started through trial-worker-entry.mjs by TrialWorker): it
+// The body of a trial worker process (started with forkTypeScript by TrialWorker): it
 // runs the trials it is sent one after the other and answers each with a TrialAnswer. It exits
 // when its parent goes away.
 const send = process.send?.bind(process);

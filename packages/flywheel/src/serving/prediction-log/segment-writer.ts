@@ -1,5 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { forkTypeScript } from '../../core/fork-typescript.js';
 
 /** The writer process's niceness: under a full CPU, the server's requests come first. */
 export const WRITER_NICENESS = 10;
@@ -14,7 +14,7 @@ const THROUGH_NICE = process.platform === 'win32' ? undefined : { execPath: 'nic
 /** How often one batch is sent to a new writer process after the last one died on it. */
 const ATTEMPTS = 3;
 
-const ENTRY = fileURLToPath(new URL('./segment-writer-entry.mjs', import.meta.url));
+const WRITER = new URL('./segment-writer-process.ts', import.meta.url);
 
 export interface WriterRequest {
   id: number;
@@ -45,7 +45,7 @@ interface Job extends WriterRequest {
  * no batch is pending, it does not hold the server's process open, and it exits with it.
  *
  * @example
- *   const writer = new SegmentWriter(predictionLogDir(home));
+ *   const writer = new SegmentWriter(predictionLogDir(home), token);
  *   await writer.convert(staged);
  *   await writer.close();
  */
@@ -104,7 +104,7 @@ export class SegmentWriter {
 
   private start(): ChildProcess {
     if (this.child) return this.child;
-    const child = fork(ENTRY, [this.dir, this.token], { execArgv: [], ...this.nice, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+    const child = forkTypeScript(WRITER, [this.dir, this.token], { ...this.nice, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
     this.child = child;
     child.unref();
     child.on('message', (reply: WriterReply) => {

@@ -174,6 +174,8 @@ export class RowLoops {
   private readonly leaves: Float64Array;
   private leafCount = 0;
   private readonly control = sharedArray(Int32Array, CONTROL_SLOTS);
+  /** The histogram loops' source, which both threads compile. */
+  private readonly passSources: string[];
   private readonly passes: HistogramPass[];
   private readonly partitionHalf = new Function(...PARTITION_PARAMETERS, PARTITION_SOURCE) as PartitionHalf;
   private readonly update: LeafUpdate;
@@ -193,7 +195,8 @@ export class RowLoops {
     this.hessians = sharedArray(Float64Array, n);
     this.half = sharedArray(Float64Array, HISTOGRAM_STRIDE * matrix.totalBins);
     this.leaves = sharedArray(Float64Array, LEAF_FIELDS * Math.max(maxLeaves, 1));
-    this.passes = histogramPassSources(matrix).map((source) => new Function(...HISTOGRAM_PASS_PARAMETERS, source) as HistogramPass);
+    this.passSources = histogramPassSources(matrix);
+    this.passes = this.passSources.map((source) => new Function(...HISTOGRAM_PASS_PARAMETERS, source) as HistogramPass);
     this.update = new Function(...LEAF_UPDATE_PARAMETERS, rows.loss.leafUpdateSource) as LeafUpdate;
   }
 
@@ -327,7 +330,7 @@ export class RowLoops {
     const workerData = {
       control, index, scratch, gradients, hessians, histogram: half, goesLeft, leaves, labels, raw: scores.raw, expNegative: scores.expNegative,
       matrix: { rows: matrix.rows, bins: matrix.bins, columns: matrix.columns },
-      sources: { passes: histogramPassSources(matrix), partition: PARTITION_SOURCE, update: loss.leafUpdateSource, leafRange: LEAF_RANGE_SOURCE },
+      sources: { passes: this.passSources, partition: PARTITION_SOURCE, update: loss.leafUpdateSource, leafRange: LEAF_RANGE_SOURCE },
     };
     const helper = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [] });
     helper.unref();
