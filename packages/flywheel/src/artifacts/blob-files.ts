@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { listDirectory } from '../core/files.js';
 
 /** What hashing a blob's content yields. */
 export interface HashedContent {
@@ -139,10 +140,7 @@ export async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
  * Younger ones may belong to a writer still running.
  */
 export async function removeStaleFiles(dir: string, maxAgeMs: number): Promise<void> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
+  const names = await listDirectory(dir);
   const cutoff = Date.now() - maxAgeMs;
   for (const name of names) {
     const path = join(dir, name);

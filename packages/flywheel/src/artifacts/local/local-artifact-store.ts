@@ -1,8 +1,9 @@
-import { chmod, copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { NotFoundError } from '../../core/errors.js';
+import { listDirectory, pathExists } from '../../core/files.js';
 import type { ArtifactStore, StoredBlob } from '../artifact-store.js';
 import type { HashedContent, WriteOptions } from '../blob-files.js';
 import { copyHashed, READ_CHUNK, readAll, removeStaleFiles, replaceAtomically, temporaryName, writeHashed } from '../blob-files.js';
@@ -64,7 +65,7 @@ export class LocalArtifactStore implements ArtifactStore {
     const { digest, size } = await write(temporary);
     try {
       const target = this.pathOf(digest);
-      if (await exists(target)) {
+      if (await pathExists(target)) {
         await rm(temporary, { force: true });
       } else {
         await chmod(temporary, 0o444);
@@ -79,7 +80,7 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    return exists(this.pathOf(assertDigest(digest)));
+    return pathExists(this.pathOf(assertDigest(digest)));
   }
 
   async stat(digest: string): Promise<{ size: number } | undefined> {
@@ -115,7 +116,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async localPath(digest: string): Promise<string | undefined> {
     const path = this.pathOf(assertDigest(digest));
-    return (await exists(path)) ? path : undefined;
+    return (await pathExists(path)) ? path : undefined;
   }
 
   async delete(digest: string): Promise<void> {
@@ -147,9 +148,6 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return (await stat(path).catch(ignoreMissing)) !== undefined;
-}
 
 function ignoreMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code === 'ENOENT') return undefined;
@@ -161,6 +159,5 @@ function missingBlob(digest: string, root: string): NotFoundError {
 }
 
 async function sortedNames(dir: string): Promise<string[]> {
-  const names = (await readdir(dir).catch(ignoreMissing)) ?? [];
-  return names.sort();
+  return (await listDirectory(dir)).sort();
 }

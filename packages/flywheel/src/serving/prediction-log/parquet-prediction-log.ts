@@ -1,7 +1,8 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../core/errors.js';
+import { listDirectory } from '../../core/files.js';
 import type { JsonValue } from '../../core/json.js';
 import { quoteLiteral, withDuckDb } from '../../data/duckdb.js';
 import type { PredictionLogSink, PredictionRecord } from './prediction-log-sink.js';
@@ -132,11 +133,10 @@ async function hasSegments(dir: string, model: string | undefined): Promise<bool
   return false;
 }
 
+/** The names in a folder of the log; none when it is missing or a file (a staged batch beside the model folders). */
 async function list(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+  return listDirectory(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOTDIR') return [];
     throw error;
-  }
+  });
 }

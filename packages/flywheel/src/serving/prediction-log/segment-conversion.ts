@@ -1,6 +1,7 @@
-import { access, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { listDirectory, pathExists } from '../../core/files.js';
 import { quoteLiteral } from '../../data/duckdb.js';
 
 /** Columns of a segment as DuckDB reads them from the staged NDJSON. */
@@ -29,7 +30,7 @@ export function stagingPaths(dir: string, batch: string): { temporary: string; s
 export async function convertStagedBatch(connection: DuckDBConnection, dir: string, staged: string): Promise<void> {
   const batch = STAGED.exec(basename(staged))?.[1];
   if (batch === undefined) throw new Error(`${staged} is not a staged prediction batch`);
-  if (!(await exists(staged))) return;
+  if (!(await pathExists(staged))) return;
   const table = `staged_${batch.replaceAll('-', '_')}`;
   try {
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${table} AS
@@ -37,7 +38,7 @@ export async function convertStagedBatch(connection: DuckDBConnection, dir: stri
       FROM read_json(${quoteLiteral(staged)}, format = 'newline_delimited', columns = ${STAGED_COLUMNS})`);
   } catch (error) {
     // Gone meanwhile: another writer converted it (batches of a killed server are anyone's).
-    if (!(await exists(staged))) return;
+    if (!(await pathExists(staged))) return;
     await rename(staged, `${staged}.failed`);
     throw error;
   }
@@ -46,7 +47,7 @@ export async function convertStagedBatch(connection: DuckDBConnection, dir: stri
     for (const { model, day } of groups) {
       const folder = join(dir, String(model), String(day));
       const segment = join(folder, `${batch}.parquet`);
-      if (await exists(segment)) continue;
+      if (await pathExists(segment)) continue;
       await mkdir(folder, { recursive: true });
       // Two writers may convert one abandoned batch at once: each writes its own file, and the renames replace alike.
       const temporary = join(folder, `.${batch}.${process.pid}.parquet.tmp`);
@@ -71,14 +72,7 @@ export async function convertStagedBatch(connection: DuckDBConnection, dir: stri
  * Batches of other living servers are theirs to convert.
  */
 export async function orphanedBatches(dir: string, own: { pid: number; token: string }, alive: (pid: number) => boolean): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return names
+  return (await listDirectory(dir))
     .filter((name) => {
       const match = STAGED.exec(name);
       if (!match || match[3] === own.token) return false;
@@ -87,13 +81,4 @@ export async function orphanedBatches(dir: string, own: { pid: number; token: st
     })
     .sort()
     .map((name) => join(dir, name));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
