@@ -72,5 +72,23 @@ describe('the flights demo, end to end', () => {
     expect(bad.status).toBe(400);
     child.kill('SIGINT');
     expect((await done).code).toBe(0);
+
+    // The answer traced back, once the server has written its prediction log.
+    const id = response.headers.get('x-prediction-id')!;
+    const lineage = await runCli(['lineage', 'prediction', id], { cwd: dir });
+    expect(lineage.stderr).toBe('');
+    expect(lineage.stdout).toContain(`prediction ${id}`);
+    expect(lineage.stdout).toMatch(/answered by flights-delay v1 \(champion\) at \S+ via predict, 1 row/);
+    expect(lineage.stdout).toMatch(/alias {3}champion → v1 at \S+ by pipeline/);
+    expect(lineage.stdout).toMatch(/step {6}execution \d+ train \(train-gbdt@\d+\)/);
+    expect(lineage.stdout).toMatch(/data {6}file:\/\/\S+ \(sha256 [0-9a-f]{12}, artifact \d+\)/);
+    expect(lineage.stdout).toMatch(/pipeline {2}flights-delay run run-\S+ \(complete, started \S+\), version [0-9a-f]{12}, params \{"month":1,/);
+    expect(lineage.stdout).toMatch(/code {6}git [0-9a-f]{12}/);
+    expect(lineage.stdout).toContain('trigger   started by hand');
+    const json = JSON.parse((await runCli(['lineage', 'prediction', id, '--json'], { cwd: dir })).stdout) as { versions: { run: { codeVersion: { commit: string } } }[] };
+    expect(json.versions[0]!.run.codeVersion.commit).toMatch(/^[0-9a-f]{40}$/);
+    const unknown = await runCli(['lineage', 'prediction', 'no-such-id'], { cwd: dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('prediction "no-such-id" does not exist');
   });
 });

@@ -5,6 +5,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerLineageCommand } from './commands/lineage.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerMonitorCommand } from './commands/monitor.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerConfigCommands(program);
   registerDataCommands(program);
+  registerMonitorCommand(program);
   return program;
 }
 

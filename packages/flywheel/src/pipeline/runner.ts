@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Stack } from '../config/stack.js';
 import { errorMessage, InvalidInputError, NotFoundError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { codeVersion } from '../core/code-version.js';
 import type { JsonObject } from '../core/json.js';
 import type { Artifact, Context } from '../metadata/model.js';
 import { PipelineChangedError, RunNotResumableError } from './errors.js';
@@ -31,6 +32,8 @@ export interface RunPipelineOptions {
   onEvent?: RunEventListener;
   /** A run id of your choosing; `run-…` by default. */
   runId?: string;
+  /** Why the run started (a trigger and the event that fired it), kept with the run for lineage. */
+  trigger?: JsonObject;
 }
 
 export interface ResumeRunOptions {
@@ -58,6 +61,7 @@ export async function runPipeline(stack: Stack, compiled: CompiledPipeline, opti
   const runId = options.runId ?? newId('run');
   if (!RUN_ID.test(runId)) throw new InvalidInputError('runId', `${JSON.stringify(runId)} must be letters, digits, dots, dashes and underscores`);
   const pipelineFile = options.pipelineFile === undefined ? null : resolve(options.pipelineFile);
+  const code = pipelineFile === null ? undefined : await codeVersion(dirname(pipelineFile));
   const pipelineContext = await stack.metadata.ensureContext({ type: 'pipeline', name: compiled.ir.pipeline.name });
   const runContext = await stack.metadata.putContext({
     type: 'pipeline_run',
@@ -69,6 +73,8 @@ export async function runPipeline(stack: Stack, compiled: CompiledPipeline, opti
       ir: compiled.ir,
       pipelineFile,
       params: compiled.ir.params,
+      codeVersion: code ? { commit: code.commit, dirty: code.dirty } : null,
+      trigger: options.trigger ?? null,
       startedAt: new Date().toISOString(),
       endedAt: null,
       error: null,

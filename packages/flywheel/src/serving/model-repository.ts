@@ -67,9 +67,10 @@ class Track {
 
 class ServedDeployment {
   constructor(
-    readonly config: Deployment,
+    /** Replaced with the challenger when a split starts or ends at runtime (see setTrafficSplit). */
+    public config: Deployment,
     readonly primary: Track,
-    readonly challenger: Track | undefined,
+    public challenger: Track | undefined,
     readonly pinned: Track[],
   ) {}
 
@@ -166,6 +167,28 @@ export class ModelRepository {
     const shadow = deployment.config.shadow;
     if (!shadow || !deployment.challenger || Math.random() * 100 >= shadow.percent) return undefined;
     return deployment.challenger.model;
+  }
+
+  /**
+   * Starts, changes or ends a canary or shadow of a served model while it serves (the
+   * controller's rollout). The challenger's version is loaded first; then the split and the
+   * challenger change together, between two requests. The previous challenger is unloaded once its
+   * requests are answered.
+   *
+   * @example
+   *   await repo.setTrafficSplit('flights', { canary: { challenger: 'challenger', percent: 10 } });
+   *   await repo.setTrafficSplit('flights', undefined); // the champion answers everything again
+   */
+  async setTrafficSplit(name: string, split: { canary: CanarySplit } | { shadow: ShadowMirror } | undefined): Promise<void> {
+    const deployment = this.served(name);
+    const ref = split === undefined ? undefined : 'canary' in split ? split.canary.challenger : split.shadow.challenger;
+    if (ref === deployment.config.ref) throw new InvalidInputError('challenger', `the challenger is ${ref} itself`);
+    const next = ref === undefined ? undefined : new Track(ref, await this.acquire(await this.stack.registry.resolve(name, ref)));
+    const previous = deployment.challenger;
+    deployment.config = { name, ref: deployment.config.ref, pinned: deployment.config.pinned, ...split };
+    deployment.challenger = next;
+    if (previous) this.release(previous.model);
+    this.publishVersions();
   }
 
   /** The version each served ref points at now. */

@@ -29,6 +29,18 @@ export interface PredictionServerOptions extends PredictionServingOptions {
   stack: Pick<Stack, 'registry' | 'artifacts'> & Partial<Pick<Stack, 'home'>>;
   /** What `/metrics` answers; by default this server's metrics (see serve-workers.ts for several processes). */
   exposeMetrics?: () => Promise<string>;
+  /** Further JSON endpoints served beside the prediction ones, e.g. `POST /labels` of the controller. */
+  routes?: readonly JsonRoute[];
+}
+
+/** A JSON endpoint: the parsed body in, the answer out; thrown errors become 4xx/5xx answers as for any endpoint. */
+export interface JsonRoute {
+  method: 'GET' | 'POST';
+  /** The path, e.g. `/labels`. */
+  path: string;
+  /** The name requests are counted under in the metrics. */
+  endpoint: string;
+  handle(body: unknown): Promise<{ status: number; body: unknown }>;
 }
 
 export interface PredictionServer {
@@ -103,7 +115,7 @@ export async function startPredictionServer(options: PredictionServerOptions): P
     logger: { info: (d, m) => logger?.info?.(d, m), warn: (d, m) => logger?.warn?.(d, m) },
   });
   const predictionLog = openPredictionLog(compiled, options.stack.home, metrics, logger);
-  const handler = createPredictionHandler(repository, compiled, metrics, predictionLog, logger, options.exposeMetrics);
+  const handler = createPredictionHandler(repository, compiled, metrics, predictionLog, logger, options.exposeMetrics, options.routes);
   const server = createServer(
     {
       headersTimeout: compiled.headersTimeoutMs,
@@ -192,6 +204,7 @@ export function createPredictionHandler(
   predictionLog: PredictionLogger | undefined,
   logger?: ServingLogger,
   exposeMetrics: () => Promise<string> = async () => metrics.expose(),
+  routes: readonly JsonRoute[] = [],
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const maxBodyBytes = options.maxBodyBytes;
   let shadowInFlight = 0;
@@ -259,7 +272,7 @@ export function createPredictionHandler(
             if (disagreements > 0) metrics.shadowDisagreements.labels(name, version).inc(disagreements);
             if (predictionLog) {
               predictionLog.log({
-                predictionId: served.predictionId, timestamp: Date.now(), model: name, version: shadow.version, arm: 'shadow',
+                predictionId: served.predictionId, timestamp: options.clock(), model: name, version: shadow.version, arm: 'shadow',
                 endpoint: exchange.endpoint, latencyMs: performance.now() - started, rows: served.rows, inputs, outputs,
               });
             }
@@ -278,7 +291,7 @@ export function createPredictionHandler(
     const { model, arm, predictionId, inputs, outputs, rows } = served;
     exchange.afterSend.push(() =>
       predictionLog.log({
-        predictionId, timestamp: Date.now(), model: model.name, version: model.version, arm, endpoint: exchange.endpoint,
+        predictionId, timestamp: options.clock(), model: model.name, version: model.version, arm, endpoint: exchange.endpoint,
         latencyMs: performance.now() - exchange.started, rows, inputs, outputs,
       }),
     );
@@ -411,6 +424,14 @@ export function createPredictionHandler(
         case 'metrics':
           return allowedOnly(method, path, 'GET', async (e) => ((e.endpoint = 'metrics'), { status: 200, text: await exposeMetrics(), contentType: PROMETHEUS_CONTENT_TYPE }));
       }
+    }
+    const extra = routes.find((r) => r.path === path);
+    if (extra) {
+      return allowedOnly(method, path, extra.method, async (e) => {
+        e.endpoint = extra.endpoint;
+        const body = extra.method === 'POST' ? parseJsonBody(await readBody(e.request, maxBodyBytes)) : undefined;
+        return extra.handle(body);
+      });
     }
     throw new NotFoundError('route', path, 'see docs/serving.md for the endpoints');
   };

@@ -61,6 +61,8 @@ export interface PredictionServingOptions {
   timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
   /** Shadow requests running at once at most; more are skipped and counted. 32 by default. */
   maxShadowInFlight?: number;
+  /** The time logged predictions are stamped with, in ms since the epoch: `Date.now` by default; a replay of past traffic passes its own clock. */
+  clock?: () => number;
   logger?: ServingLogger;
 }
 
@@ -79,6 +81,7 @@ export interface CompiledServingOptions {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly maxShadowInFlight: number;
+  readonly clock: () => number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -109,6 +112,7 @@ const schema = z.object({
   extraFields: z.enum(['ignore', 'reject']).default('ignore'),
   timeouts: z.object({ headersMs: ms.default(10_000), requestMs: ms.default(30_000), keepAliveMs: ms.default(5000) }).default({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5000 }),
   maxShadowInFlight: positiveInt.default(32),
+  clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function returning ms since the epoch').default(() => Date.now),
   models: z
     .array(
       z.object({
@@ -160,5 +164,6 @@ export function compileServingOptions(options: PredictionServingOptions): Compil
     requestTimeoutMs: o.timeouts.requestMs,
     keepAliveTimeoutMs: o.timeouts.keepAliveMs,
     maxShadowInFlight: o.maxShadowInFlight,
+    clock: o.clock,
   });
 }

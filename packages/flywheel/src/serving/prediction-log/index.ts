@@ -1,4 +1,4 @@
-export { ParquetPredictionLog, predictionLogDir, readPredictionLog } from './parquet-prediction-log.js';
+export { ParquetPredictionLog, predictionLogDir, predictionLogRelation, readPredictionLog } from './parquet-prediction-log.js';
 export type { ReadPredictionLogOptions } from './parquet-prediction-log.js';
 export { PredictionLogger } from './prediction-logger.js';
 export type { PredictionLoggerOptions } from './prediction-logger.js';

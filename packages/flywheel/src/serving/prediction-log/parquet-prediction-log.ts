@@ -94,18 +94,15 @@ export interface ReadPredictionLogOptions {
  *   const records = await readPredictionLog({ dir: predictionLogDir(stack.home), model: 'flights', since: new Date(Date.now() - 3600_000) });
  */
 export async function readPredictionLog(options: ReadPredictionLogOptions): Promise<PredictionRecord[]> {
-  if (options.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.model)) {
-    throw new InvalidInputError('model', `${JSON.stringify(options.model)} is not a model name`);
-  }
-  if (!(await hasSegments(options.dir, options.model))) return [];
-  const pattern = join(options.dir, options.model ?? '*', '*', '*.parquet');
+  const relation = await predictionLogRelation(options.dir, options.model);
+  if (relation === undefined) return [];
   const where: string[] = [];
   if (options.model !== undefined) where.push(`model = ${quoteLiteral(options.model)}`);
   if (options.version !== undefined) where.push(`version = ${Math.trunc(options.version)}`);
   if (options.since) where.push(`timestamp >= epoch_ms(${options.since.getTime()})`);
   if (options.until) where.push(`timestamp < epoch_ms(${options.until.getTime()})`);
   const sql = `SELECT prediction_id, "row", epoch_ms(timestamp) AS ms, model, version, arm, endpoint, inputs::VARCHAR AS inputs, outputs::VARCHAR AS outputs, latency_ms
-    FROM read_parquet(${quoteLiteral(pattern)}, union_by_name = true)
+    FROM ${relation}
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY timestamp, prediction_id, arm, "row"${options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.trunc(options.limit))}` : ''}`;
   const rows = await withDuckDb(async (db) => (await db.runAndReadAll(sql)).getRowObjectsJS());
@@ -121,6 +118,20 @@ export async function readPredictionLog(options: ReadPredictionLogOptions): Prom
     outputs: JSON.parse(String(r.outputs)) as Record<string, JsonValue>,
     latencyMs: Number(r.latency_ms),
   }));
+}
+
+/**
+ * The Parquet segments of the log (of one model, or all) as a DuckDB table expression, for queries
+ * that join or aggregate records without reading them into JavaScript; undefined while there are none.
+ *
+ * @example
+ *   const from = await predictionLogRelation(predictionLogDir(stack.home), 'flights');
+ *   if (from) await db.run(`SELECT version, count(*) FROM ${from} GROUP BY version`);
+ */
+export async function predictionLogRelation(dir: string, model?: string): Promise<string | undefined> {
+  if (model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model)) throw new InvalidInputError('model', `${JSON.stringify(model)} is not a model name`);
+  if (!(await hasSegments(dir, model))) return undefined;
+  return `read_parquet(${quoteLiteral(join(dir, model ?? '*', '*', '*.parquet'))}, union_by_name = true)`;
 }
 
 async function hasSegments(dir: string, model: string | undefined): Promise<boolean> {
