@@ -48,6 +48,7 @@ export async function openStack(options: OpenStackOptions = {}): Promise<Stack> 
       home: config.home,
       metadata: backend.metadata,
       registry: backend.registry,
+      control: backend.control,
       tracking,
       artifacts,
       executor,

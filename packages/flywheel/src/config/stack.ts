@@ -1,5 +1,6 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Executor } from '../executor/executor.js';
+import type { ControlStore } from '../metadata/control-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import type { Tracker } from '../tracking/tracker.js';
@@ -14,6 +15,8 @@ export interface Stack {
   readonly home: string;
   readonly metadata: MetadataStore;
   readonly registry: ModelRegistry;
+  /** The continuous-training loop's memory (trigger state, firings, alerts, rollouts), in the metadata database. */
+  readonly control: ControlStore;
   /** Experiment tracking (MLflow's model) in the metadata database; `tracking.store` is the port. */
   readonly tracking: Tracker;
   readonly artifacts: ArtifactStore;

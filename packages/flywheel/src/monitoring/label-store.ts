@@ -11,7 +11,7 @@ import { CHECKED_LABELS_TABLE, checkLabelsSql } from './label-checks.js';
 import type { LabelRejectionReason } from './label-checks.js';
 import { loadLabelFile, loadLabelRows } from './label-input.js';
 import type { LabelColumns, LabelInput } from './label-input.js';
-import { withLockFile } from './lock-file.js';
+import { withLockFile } from '../core/lock-file.js';
 
 export type { LabelRejectionReason } from './label-checks.js';
 export type { LabelInput } from './label-input.js';

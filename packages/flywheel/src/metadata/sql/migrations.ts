@@ -2,6 +2,7 @@ import { Migrator } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { IncompatibleStateError } from '../../core/errors.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { createControlSchema } from './control-migration.js';
 import { createTrackingSchema } from './tracking-migration.js';
 
 /** Kysely's own bookkeeping table, one row per applied migration. */
@@ -16,6 +17,7 @@ export function metadataMigrations(dialect: SqlDialect): Record<string, Migratio
     '0001-initial-schema': { up: (db) => createInitialSchema(db, dialect) },
     '0002-tracking': { up: (db) => createTrackingSchema(db, dialect) },
     '0003-model-version-lineage': { up: (db) => addModelVersionLineage(db, dialect) },
+    '0004-control': { up: (db) => createControlSchema(db, dialect) },
   };
 }
 

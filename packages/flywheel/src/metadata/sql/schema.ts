@@ -24,6 +24,10 @@ export interface Database {
   metrics: MetricTable;
   latest_metrics: MetricTable;
   run_artifacts: RunArtifactTable;
+  trigger_states: TriggerStateTable;
+  trigger_firings: TriggerFiringTable;
+  alerts: AlertTable;
+  rollouts: RolloutTable;
 }
 
 export interface TypeTable {
@@ -200,4 +204,56 @@ export interface RunArtifactTable {
   digest: string;
   size_bytes: number;
   created_at: number;
+}
+
+/** A continuous-training trigger's saved state (its cursor), one row per trigger. */
+export interface TriggerStateTable {
+  trigger_name: string;
+  state: string;
+  updated_at: number;
+}
+
+/** A trigger fired for one event; unique per trigger and event key, and per run id. */
+export interface TriggerFiringTable {
+  id: Generated<number>;
+  trigger_name: string;
+  event_key: string;
+  event: string;
+  run_id: string;
+  status: string;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * An alert raised for a window; unique per rule, model, version and window start. `version` 0
+ * stands for "all versions" (the port's null): a NULL would make every such row distinct.
+ */
+export interface AlertTable {
+  id: Generated<number>;
+  rule: string;
+  model: string;
+  version: number;
+  window_start: number;
+  window_end: number;
+  metric: string;
+  value: number;
+  threshold: number;
+  details: string;
+  created_at: number;
+}
+
+/** A challenger's rollout; at most one per model in an undecided phase. */
+export interface RolloutTable {
+  id: Generated<number>;
+  model: string;
+  challenger_version: number;
+  champion_version: number | null;
+  phase: string;
+  run_id: string | null;
+  reason: string;
+  details: string;
+  created_at: number;
+  updated_at: number;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { MetadataBackend } from '../metadata-backend.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
+import { SqlControlStore } from './sql-control-store.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { SqlMetadataStore } from './sql-metadata-store.js';
 import { SqlModelRegistry } from './sql-model-registry.js';
@@ -9,8 +10,8 @@ import { SqlTrackingStore } from './sql-tracking-store.js';
 
 /**
  * Migrates the database (and creates the default experiment when absent), then serves the
- * metadata store, the registry and experiment tracking over the same connection. Closing the
- * metadata store or the backend closes the connection once.
+ * metadata store, the registry, experiment tracking and the control store over the same
+ * connection. Closing the metadata store or the backend closes the connection once.
  */
 export async function openSqlMetadataBackend(db: Kysely<Database>, dialect: SqlDialect): Promise<MetadataBackend> {
   const tracking = new SqlTrackingStore(db, dialect);
@@ -27,6 +28,7 @@ export async function openSqlMetadataBackend(db: Kysely<Database>, dialect: SqlD
     metadata: new SqlMetadataStore(db, dialect, close),
     registry: new SqlModelRegistry(db, dialect),
     tracking,
+    control: new SqlControlStore(db, dialect),
     close,
   };
 }

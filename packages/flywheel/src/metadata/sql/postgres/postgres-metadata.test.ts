@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncompatibleStateError } from '../../../core/errors.js';
 import { runModelRegistryContract } from '../../../registry/model-registry.contract.js';
+import { runControlStoreContract } from '../../control-store.contract.js';
 import { runMetadataStoreContract } from '../../metadata-store.contract.js';
 import type { MetadataBackend } from '../../metadata-backend.js';
 import { openPostgresMetadataBackend, redactPassword } from './open-postgres-metadata.js';
@@ -10,6 +11,7 @@ import { postgresMetadataFlavor, postgresMetadataOptions } from './postgres-flav
 const DATA_TABLES = [
   'alias_moves', 'model_aliases', 'model_versions', 'registered_models',
   'events', 'attributions', 'associations', 'contexts', 'executions', 'artifacts', 'types',
+  'trigger_states', 'trigger_firings', 'alerts', 'rollouts',
 ];
 
 const db = await testDatabase();
@@ -33,6 +35,7 @@ describe('postgres metadata database', () => {
 
   runMetadataStoreContract('postgres', openEmpty);
   runModelRegistryContract('postgres', openEmpty);
+  runControlStoreContract('postgres', openEmpty);
 
   it('refuses a database migrated by a newer Flywheel and changes nothing', async () => {
     const backend = await openEmpty();

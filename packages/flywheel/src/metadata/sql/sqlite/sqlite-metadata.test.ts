@@ -7,6 +7,7 @@ import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IncompatibleStateError, InvalidInputError } from '../../../core/errors.js';
 import { runModelRegistryContract } from '../../../registry/model-registry.contract.js';
+import { runControlStoreContract } from '../../control-store.contract.js';
 import { runMetadataStoreContract } from '../../metadata-store.contract.js';
 import { openSqliteMetadataBackend } from './open-sqlite-metadata.js';
 import { powerOfTwoSizes } from './sqlite-dialect.js';
@@ -20,6 +21,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 runMetadataStoreContract('sqlite file', () => openSqliteMetadataBackend({ path: tempFile() }));
 runModelRegistryContract('sqlite file', () => openSqliteMetadataBackend({ path: tempFile() }));
 runMetadataStoreContract('sqlite memory', () => openSqliteMetadataBackend({ path: ':memory:' }));
+runControlStoreContract('sqlite file', () => openSqliteMetadataBackend({ path: tempFile() }));
+runControlStoreContract('sqlite memory', () => openSqliteMetadataBackend({ path: ':memory:' }));
 
 describe('sqlite metadata database', () => {
   it('keeps its data across reopening', async () => {
@@ -31,6 +34,31 @@ describe('sqlite metadata database', () => {
     const second = await openSqliteMetadataBackend({ path });
     expect(await second.metadata.getArtifact(artifact?.id ?? 0)).toEqual(artifact);
     expect((await second.registry.createVersion('flights', { uri: 'file:///m2', digest: 'd2' })).version).toBe(2);
+    await second.close();
+  });
+
+  it('keeps the control loop’s state, firings, alerts and rollouts across reopening', async () => {
+    const path = tempFile();
+    const first = await openSqliteMetadataBackend({ path });
+    const event = { trigger: 'nightly', eventKey: 'schedule:2001-02-01T00:00:00.000Z', event: { at: '2001-02-01' }, runId: 'run-1' };
+    const fired = await first.control.fire(event, { cursor: '2001-02-01' });
+    const running = await first.control.updateFiring(fired?.id ?? 0, { status: 'running' });
+    const alert = await first.control.raiseAlert({
+      rule: 'auc-floor', model: 'flights', version: null, windowStart: new Date(0), windowEnd: new Date(86_400_000),
+      metric: 'auc', value: 0.61, threshold: 0.7, details: { labeled: 12 },
+    });
+    const rollout = await first.control.startRollout({
+      model: 'flights', challengerVersion: 2, championVersion: 1, phase: 'canary', runId: 'run-1', reason: 'retrained', details: { auc: 0.74 },
+    });
+    await first.close();
+
+    const second = await openSqliteMetadataBackend({ path });
+    expect(await second.control.triggerState('nightly')).toEqual({ cursor: '2001-02-01' });
+    expect(await second.control.findFirings()).toEqual([running]);
+    expect(await second.control.findAlerts()).toEqual([alert]);
+    expect(await second.control.openRollout('flights')).toEqual(rollout);
+    expect(await second.control.fire({ ...event, runId: 'run-2' }, { cursor: 'moved' })).toBeUndefined();
+    expect(await second.control.triggerState('nightly')).toEqual({ cursor: '2001-02-01' });
     await second.close();
   });
 

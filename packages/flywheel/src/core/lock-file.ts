@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError } from '../core/errors.js';
-import { processAlive } from '../core/process-alive.js';
+import { ConflictError } from './errors.js';
+import { processAlive } from './process-alive.js';
 
 export interface LockFileOptions {
   /** How long to wait while another process holds the lock. Default 60 s. */
