@@ -22,3 +22,11 @@ export function cancelOnInterrupt(onFirst: () => void): { signal: AbortSignal; d
     },
   };
 }
+
+/** Resolves on the first SIGINT or SIGTERM; later ones are ignored, so that closing is not cut short. */
+export function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
+  });
+}

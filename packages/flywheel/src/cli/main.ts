@@ -4,6 +4,7 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerLineageCommand } from './commands/lineage.js';
+import { registerLoopCommands } from './commands/loop.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerMonitorCommand } from './commands/monitor.js';
 import { registerRunCommands } from './commands/run.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerConfigCommands(program);
   registerDataCommands(program);
+  registerLoopCommands(program);
   registerMonitorCommand(program);
   return program;
 }

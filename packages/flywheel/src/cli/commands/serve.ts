@@ -5,6 +5,7 @@ import { startPredictionServer, type PredictionServer } from '../../serving/pred
 import { announceListening, isServeWorker, serveWorkerMetrics, startServeWorkers } from '../../serving/serve-workers.js';
 import type { ModelServingOptions, ServingLogger } from '../../serving/serving-options.js';
 import { parseStickyKey } from '../../serving/traffic-split.js';
+import { stopSignal } from '../interrupt.js';
 import { withStack } from '../context.js';
 import { collect, integer, number } from '../options.js';
 
@@ -117,14 +118,6 @@ function serveInThisProcess(command: Command, served: (ModelRef | ModelServingOp
   });
 }
 
-/** Resolves on the first SIGINT or SIGTERM; later ones are ignored, so that closing is not cut short. */
-function stopSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.on('SIGINT', () => resolve());
-    process.on('SIGTERM', () => resolve());
-  });
-}
-
 /** `flights@champion` → { name: 'flights', ref: 'champion' }; `flights` → champion. */
 export function parseModelRef(text: string): ModelRef {
   const [name, ref, extra] = text.split('@');
@@ -185,7 +178,7 @@ export function servingOptions(refs: readonly ModelRef[], flags: Pick<ServeFlags
   });
 }
 
-function consoleLogger(): ServingLogger {
+export function consoleLogger(): ServingLogger {
   const line = (level: string, details: Record<string, unknown>, message: string) =>
     process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(details)}\n`);
   return {

@@ -68,6 +68,11 @@ export class ParquetPredictionLog implements PredictionLogSink {
     return this.writer.pending;
   }
 
+  /** Resolves once every batch written so far is readable (converted to Parquet) or has failed. */
+  readable(): Promise<void> {
+    return this.writer.idle();
+  }
+
   /** Waits until every batch written so far is converted (or failed), then stops the writer. */
   close(): Promise<void> {
     return this.writer.close();

@@ -37,5 +37,7 @@ export interface PredictionLogSink {
   writeNdjson?(chunks: readonly Buffer[]): Promise<void>;
   /** Optional: batches written but not yet readable, for a sink that finishes its writes later. */
   pendingBatches?(): number;
+  /** Optional: resolves once what was written so far is readable, for a sink that finishes its writes later. */
+  readable?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -102,6 +102,12 @@ export class PredictionLogger {
     else if (this.pending > 0) this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref();
   }
 
+  /** Writes everything queued and resolves once readers of the sink see it (the prediction log's Parquet). */
+  async settle(): Promise<void> {
+    await this.flush();
+    await this.options.sink.readable?.();
+  }
+
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;

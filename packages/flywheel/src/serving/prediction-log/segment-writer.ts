@@ -84,8 +84,13 @@ export class SegmentWriter {
   }
 
   /** Waits for the batches sent so far, then stops the writer process. */
-  async close(): Promise<void> {
+  /** Resolves once every batch handed over so far is converted (or failed). */
+  async idle(): Promise<void> {
     await Promise.all([...this.jobs.values()].map((job) => job.settled));
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
     const child = this.child;
     if (!child) return;
     this.child = undefined;

@@ -1,0 +1,145 @@
+import type { Command } from 'commander';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Stack } from '../../config/stack.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { withLockFile } from '../../core/lock-file.js';
+import { processAlive } from '../../core/process-alive.js';
+import { readControllerState, type ControllerState } from '../../controller/controller-state.js';
+import type { LoopConfig } from '../../controller/loop-config.js';
+import type { Firing } from '../../metadata/control-store.js';
+import { withStack } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { stopSignal } from '../interrupt.js';
+import { printJson } from '../output.js';
+import { progressPrinter } from '../progress.js';
+import { consoleLogger } from './serve.js';
+import { describeStatus } from './status-text.js';
+
+/** A controller is taken for alive while its heartbeat is younger than this. */
+const HEARTBEAT_FRESH_MS = 15_000;
+
+/** `flywheel up`, `flywheel status`, `flywheel trigger <name>`: the continuous-training controller. */
+export function registerLoopCommands(program: Command): void {
+  program
+    .command('up')
+    .description('run the continuous-training controller: serve, monitor, fire triggers, run pipelines, roll challengers out (until Ctrl-C)')
+    .option('--loop <file>', 'the loop file (default: flywheel.loop.{ts,mjs,js,json} in the project)')
+    .option('--port <n>', 'serve on this port instead of the loop file\'s', (v) => parsePort(v))
+    .addHelpText('after', '\nExample:\n  flywheel up --loop flywheel.loop.json\n\nSee docs/continuous-training.md for the loop file.')
+    .action(async (flags: { loop?: string; port?: number }, command: Command) =>
+      withStack(command, async (stack) => {
+        const { loadLoopConfig } = await import('../../controller/loop-config.js');
+        const { startController } = await import('../../controller/controller.js');
+        let loop: LoopConfig = await loadLoopConfig(stack.projectDir, flags.loop);
+        if (flags.port !== undefined && loop.serve) loop = { ...loop, serve: { ...loop.serve, port: flags.port } };
+        const controller = await startController({
+          stack, loop, logger: consoleLogger(),
+          onNote: (note) => process.stdout.write(`${note.at} ${note.text}\n`),
+          onRunEvent: progressPrinter({ logs: false }),
+        });
+        process.stdout.write(`controller up${controller.url ? ` at ${controller.url}` : ''} (Ctrl-C to stop)\n`);
+        await stopSignal();
+        process.stdout.write('stopping: running pipeline runs resume at the next start\n');
+        await controller.stop();
+      }),
+    );
+
+  program
+    .command('status')
+    .description('what the controller serves, its recent triggers, runs, alerts and rollouts')
+    .option('--limit <n>', 'recent firings and alerts shown', (v) => parseLimit(v), 10)
+    .option('--json', 'print as JSON')
+    .action(async (flags: { limit: number; json?: boolean }, command: Command) =>
+      withStack(command, async (stack) => {
+        const status = await gatherStatus(stack, flags.limit);
+        if (flags.json) return printJson(status);
+        process.stdout.write(describeStatus(status));
+      }),
+    );
+
+  program
+    .command('trigger <name>')
+    .description('fire a trigger of the loop file by hand: the running controller starts its run, or this command runs it when no controller runs')
+    .option('--loop <file>', 'the loop file (default: flywheel.loop.{ts,mjs,js,json} in the project)')
+    .option('-q, --quiet', "hide the steps' log lines")
+    .addHelpText('after', '\nExample:\n  flywheel trigger retrain')
+    .action(async (name: string, flags: { loop?: string; quiet?: boolean }, command: Command) =>
+      withStack(command, async (stack) => {
+        const { loadLoopConfig } = await import('../../controller/loop-config.js');
+        const loop = await loadLoopConfig(stack.projectDir, flags.loop);
+        const trigger = loop.triggers.find((t) => t.name === name);
+        if (!trigger) throw new NotFoundError('trigger', name, `triggers in ${loop.file}: ${loop.triggers.map((t) => t.name).join(', ') || '(none)'}`);
+        const now = new Date();
+        const running = liveController(await readControllerState(stack.home));
+        const firing = await stack.control.fire({
+          trigger: name, eventKey: `manual:${newId('manual')}`, runId: newId('run'),
+          event: { kind: 'manual', time: now.toISOString(), by: `${userInfo().username}@${hostname()}` },
+        });
+        if (!firing) throw new ConflictError(`trigger ${name} could not record the firing`);
+        if (running) {
+          process.stdout.write(`fired ${name}: run ${firing.runId} starts in the controller (pid ${running.pid}); follow it with \`flywheel status\`\n`);
+          return;
+        }
+        process.stdout.write(`fired ${name}: no controller is running, so the run ${firing.runId} runs here\n`);
+        const status = await runHere(stack, loop, firing, !flags.quiet);
+        process.exitCode = status === 'complete' ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}
+
+/** Runs one firing in this process, holding the controller lock so that no controller starts it too. */
+async function runHere(stack: Stack, loop: LoopConfig, firing: Firing, logs: boolean): Promise<string> {
+  const { FiringRunner } = await import('../../controller/firing-runner.js');
+  return withLockFile(join(stack.home, 'controller.lock'), async () => {
+    const runner = new FiringRunner({
+      stack, control: stack.control, triggers: loop.triggers, maxConcurrentRuns: loop.maxConcurrentRuns, only: firing.id,
+      onRunEvent: progressPrinter({ logs }),
+    });
+    await runner.tick();
+    await runner.drain();
+    const [done] = await stack.control.findFirings({ trigger: firing.trigger, limit: 20 }).then((all) => all.filter((f) => f.id === firing.id));
+    return done?.status ?? 'failed';
+  }, { timeoutMs: 1500 });
+}
+
+function liveController(state: ControllerState | undefined): ControllerState | undefined {
+  if (!state) return undefined;
+  const fresh = Date.now() - Date.parse(state.heartbeatAt) < HEARTBEAT_FRESH_MS;
+  return fresh && processAlive(state.pid) ? state : undefined;
+}
+
+export interface LoopStatus {
+  controller: (ControllerState & { running: boolean }) | null;
+  serving: { model: string; aliases: Record<string, number> }[];
+  firings: Firing[];
+  alerts: Awaited<ReturnType<Stack['control']['findAlerts']>>;
+  rollouts: Awaited<ReturnType<Stack['control']['findRollouts']>>;
+}
+
+async function gatherStatus(stack: Stack, limit: number): Promise<LoopStatus> {
+  const state = await readControllerState(stack.home);
+  const models = await stack.registry.listModels();
+  const serving = [];
+  for (const model of models) serving.push({ model: model.name, aliases: await stack.registry.aliases(model.name) });
+  return {
+    controller: state ? { ...state, running: liveController(state) !== undefined } : null,
+    serving,
+    firings: await stack.control.findFirings({ limit }),
+    alerts: await stack.control.findAlerts({ limit }),
+    rollouts: await stack.control.findRollouts({ limit }),
+  };
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInputError('--limit', `expected 1–1000, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidInputError('--port', `expected 0–65535, got ${JSON.stringify(value)}`);
+  return n;
+}
