@@ -18,7 +18,7 @@ import { compileLoopConfig } from './loop-config.js';
 const RETRAIN = fileURLToPath(new URL('../demo/retrain-pipeline.ts', import.meta.url));
 const FEB_5 = Date.UTC(2001, 1, 5);
 const DAY = 86_400_000;
-const PARAMS = { until: '${time}', days: 14, evalDays: 3, sample: 0.05, trainer: 'logistic' };
+const PARAMS = { until: '${time}', days: 14, evalDays: 3, sample: 0.05, trainer: 'logistic' as const };
 
 interface Flight {
   ms: number;
@@ -53,7 +53,10 @@ describe('the continuous-training controller', () => {
     compileLoopConfig({
       serve: { port: 0, models: [{ name: 'flights-delay' }] },
       monitor: [{ model: 'flights-delay', window: '1d', every: '1d', rules: [{ name: 'auc-low', metric: 'auc', below: 0.99, minLabeled: 50 }] }],
-      triggers: [{ name: 'retrain', pipeline: RETRAIN, params: PARAMS, alert: { rules: ['auc-low'], cooldown: '7d' } }],
+      triggers: [
+        { name: 'retrain', pipeline: RETRAIN, params: PARAMS, alert: { rules: ['auc-low'], cooldown: '7d' } },
+        { name: 'broken', pipeline: RETRAIN, params: { ...PARAMS, until: 'never' }, manual: true },
+      ],
       rollout: [{ model: 'flights-delay', minLabeled: 50 }],
       tickMs: 60_000,
     }, dir);
@@ -120,6 +123,18 @@ describe('the continuous-training controller', () => {
     if (champion === 2) expect(lineage.versions[0]!.run?.trigger).toMatchObject({ kind: 'alert', name: 'retrain' });
   }, 120_000);
 
+  it('keeps the champion serving when a run fails', async () => {
+    const before = controller.server!.repository.servedRefs();
+    await stack.control.fire({ trigger: 'broken', eventKey: 'manual:broken', event: { kind: 'manual', time: new Date(now).toISOString() }, runId: 'run-broken' });
+    await controller.tick();
+    await controller.idle();
+    const [broken] = await stack.control.findFirings({ trigger: 'broken' });
+    expect(broken).toMatchObject({ status: 'failed', runId: 'run-broken' });
+    expect(broken!.error).toMatch(/until/);
+    expect(controller.server!.repository.servedRefs()).toEqual(before);
+    expect((await stack.control.findRollouts()).length).toBe(1);
+  }, 60_000);
+
   it('fires nothing twice after a restart, and refuses a second controller while one runs', async () => {
     await expect(startController({ stack, loop: loop(), clock: () => now })).rejects.toThrow(/controller\.lock/);
     await controller.stop();
@@ -127,7 +142,7 @@ describe('the continuous-training controller', () => {
     now += DAY;
     await controller.tick();
     await controller.idle();
-    expect(await stack.control.findFirings()).toHaveLength(1);
+    expect((await stack.control.findFirings()).map((f) => f.trigger)).toEqual(['broken', 'retrain']);
     expect(await stack.control.findAlerts()).toHaveLength(1);
   }, 60_000);
 });

@@ -127,7 +127,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
     });
     reports.set(config.model, report);
     gauges?.update(report);
-    for (const alert of evaluateAlertRules(report, config.rules, new Date(now))) {
+    // Only versions serving now: an alert on one already replaced would retrain for nothing.
+    const serving = new Set(server?.repository.servedRefs().filter((r) => r.name === config.model).map((r) => r.version));
+    for (const alert of evaluateAlertRules(report, config.rules, new Date(now)).filter((a) => a.version !== null && serving.has(a.version))) {
       const raised = await stack.control.raiseAlert(alert);
       if (raised) {
         gauges?.alert(raised.rule);

@@ -2,9 +2,11 @@ import type { Stack } from '../config/stack.js';
 import { errorMessage } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { ControlStore, Firing, FiringStatus } from '../metadata/control-store.js';
+import type { Context } from '../metadata/model.js';
 import { compilePipeline } from '../pipeline/ir.js';
 import { loadPipelineFile } from '../pipeline/load-pipeline-file.js';
-import type { RunEventListener, RunResult } from '../pipeline/run-events.js';
+import { outputsOfExecutions } from '../pipeline/reuse.js';
+import type { RunEventListener, RunResult, StepOutcome } from '../pipeline/run-events.js';
 import { resumeRun, runPipeline } from '../pipeline/runner.js';
 import type { TriggerConfig } from './loop-config.js';
 
@@ -27,8 +29,8 @@ export interface FiringRunnerOptions {
  * Starts the pipeline runs of recorded firings, oldest first, within the global and per-trigger
  * concurrency limits. A firing's run id was chosen when it fired, so a controller that died
  * mid-run finds the run under that id when it starts again and resumes it (steps already done are
- * kept) — or starts it, when the run had not been created yet. Firings of triggers no longer
- * configured fail with a reason rather than wait forever.
+ * kept), takes it as done when it had completed, or starts it when it had not been created yet.
+ * Firings of triggers no longer configured fail with a reason rather than wait forever.
  */
 export class FiringRunner {
   private readonly running = new Map<number, { trigger: string; work: Promise<void> }>();
@@ -116,6 +118,8 @@ export class FiringRunner {
     const { stack } = this.options;
     const common = { signal: this.abort.signal, ...(this.options.onRunEvent ? { onEvent: this.options.onRunEvent } : {}) };
     const existing = await stack.metadata.findContext('pipeline_run', firing.runId);
+    // The run ended but the controller died before marking the firing: nothing is left to run.
+    if (existing?.properties.status === 'complete') return completedRun(stack, existing);
     if (existing) {
       return resumeRun(stack, firing.runId, { ...common, load: async (file, params) => compilePipeline(await loadPipelineFile(file), params) });
     }
@@ -128,6 +132,22 @@ export class FiringRunner {
       trigger: { kind: String(firing.event.kind), name: trigger.name, firing: firing.id, eventKey: firing.eventKey, event: firing.event },
     });
   }
+}
+
+/** The result of a run that completed earlier, its steps' work counted as reused. */
+async function completedRun(stack: Stack, run: Context): Promise<RunResult> {
+  const ir = run.properties.ir as { pipeline: { name: string }; steps: unknown[] };
+  const done = (await stack.metadata.findExecutions({ contextId: run.id, order: 'asc' }))
+    .filter((e) => e.name !== null && (e.state === 'complete' || e.state === 'cached'));
+  const outputs = await outputsOfExecutions(stack.metadata, done.map((e) => e.id));
+  const steps: Record<string, StepOutcome> = {};
+  for (const execution of done) steps[execution.name!] = { status: 'reused', executionId: execution.id, outputs: outputs.get(execution.id) ?? {}, attempts: 0 };
+  return {
+    runId: run.name, pipeline: ir.pipeline.name, status: 'complete', error: undefined,
+    durationMs: Date.parse(String(run.properties.endedAt)) - Date.parse(String(run.properties.startedAt)),
+    counts: { steps: ir.steps.length, completed: 0, cached: 0, reused: ir.steps.length, failed: 0, canceled: 0, notRun: 0 },
+    steps,
+  };
 }
 
 /**
@@ -143,8 +163,9 @@ export function fillParams(params: Record<string, unknown>, event: JsonObject): 
   const fill = (value: unknown): unknown => {
     if (typeof value === 'string') {
       const whole = /^\$\{(\w+)\}$/.exec(value);
-      if (whole && whole[1]! in facts) return facts[whole[1]!];
-      return value.replace(/\$\{(\w+)\}/g, (text, key: string) => (key in facts ? String(facts[key]) : text));
+      // Own keys only: `${constructor}` is not a fact of the event.
+      if (whole && Object.hasOwn(facts, whole[1]!)) return facts[whole[1]!];
+      return value.replace(/\$\{(\w+)\}/g, (text, key: string) => (Object.hasOwn(facts, key) ? String(facts[key]) : text));
     }
     if (Array.isArray(value)) return value.map(fill);
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)]));

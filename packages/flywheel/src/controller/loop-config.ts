@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config/config-error.js';
 import { parseDuration } from '../core/duration.js';
+import { FlywheelError } from '../core/errors.js';
 import { importDefault } from '../core/import-module.js';
 import { driftOptionsSchema } from '../data/drift/options.js';
 import { alertRuleSchema } from '../monitoring/alert-rules.js';
@@ -162,7 +163,7 @@ export function compileLoopConfig(value: unknown, projectDir: string, file?: str
       try {
         cron = parseCronSchedule({ ...trigger.schedule, ...(trigger.schedule.catchUp ? { catchUp: trigger.schedule.catchUp as CatchUpPolicy } : {}) }, `triggers[${i}].schedule`);
       } catch (error) {
-        throw new ConfigError(`triggers[${i}].schedule`, source, (error as Error).message);
+        throw new ConfigError(`triggers[${i}].schedule`, source, (error as Error).message, error instanceof FlywheelError ? error.hint : undefined);
       }
     }
     return { ...trigger, pipelineFile, ...(trigger.data ? { data: { ...trigger.data, path: resolve(projectDir, trigger.data.path) } } : {}), ...(cron ? { cron } : {}) };

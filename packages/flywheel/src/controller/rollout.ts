@@ -51,23 +51,45 @@ interface Comparison {
  * follows it.
  */
 export class RolloutManager {
+  /** One step at a time: a run ending and a monitoring pass may both want to move the same rollout. */
+  private queue: Promise<void> = Promise.resolve();
+  private lastNote: string | undefined;
+
   constructor(private readonly options: RolloutOptions) {}
+
+  private serialized(step: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   private get model(): string {
     return this.options.config.model;
   }
 
   /** After a run: a version it registered for this model (and not already the champion) starts a rollout. */
-  async afterRun(runId: string): Promise<void> {
+  afterRun(runId: string): Promise<void> {
+    return this.serialized(() => this.startFromRun(runId));
+  }
+
+  /** Continues an undecided rollout (at start, and on every monitoring pass for a canary). */
+  resume(): Promise<void> {
+    return this.serialized(() => this.continueOpen());
+  }
+
+  private async startFromRun(runId: string): Promise<void> {
     const { stack, control } = this.options;
     const versions = (await stack.registry.listVersions(this.model)).filter((v) => v.tags.run === runId);
     const candidate = versions.at(-1);
     if (!candidate) return;
     const champion = await stack.registry.findAlias(this.model, 'champion');
     if (champion?.version === candidate.version) return;
-    if (await control.openRollout(this.model)) {
-      this.note(`${this.model} v${candidate.version} waits: another rollout of ${this.model} is undecided`, { version: candidate.version });
-      return;
+    // The newest model takes the slot: it learned from fresher data than the one still undecided.
+    const open = await control.openRollout(this.model);
+    if (open) {
+      if (open.phase === 'canary') await this.options.repository.setTrafficSplit(this.model, undefined);
+      await control.updateRollout(open.id, { phase: 'rejected', reason: `superseded by v${candidate.version}` });
+      this.note(`${this.model} v${open.challengerVersion} superseded by v${candidate.version} before a decision`, { version: open.challengerVersion });
     }
     const rollout = await control.startRollout({
       model: this.model, challengerVersion: candidate.version, championVersion: champion?.version ?? null, phase: 'evaluating', runId,
@@ -76,8 +98,7 @@ export class RolloutManager {
     await this.evaluate(rollout);
   }
 
-  /** Continues an undecided rollout (at start, and on every monitoring pass for a canary). */
-  async resume(): Promise<void> {
+  private async continueOpen(): Promise<void> {
     const rollout = await this.options.control.openRollout(this.model);
     if (!rollout) return;
     if (rollout.phase === 'evaluating') return this.evaluate(rollout);
@@ -211,6 +232,9 @@ export class RolloutManager {
   }
 
   private note(text: string, details: JsonObject): void {
+    // A rollout that waits says so once, not on every pass.
+    if (text === this.lastNote) return;
+    this.lastNote = text;
     this.options.onNote?.(text, { model: this.model, ...details });
   }
 }

@@ -4,7 +4,7 @@ import type { DriftOptions } from '../data/drift/options.js';
 import { predictionOutput } from '../evaluate/model-task.js';
 import type { ModelSignature } from '../onnx/model-signature.js';
 import { livePerformance, type PerformanceWindow } from './live-performance.js';
-import type { WindowRange } from './monitor-windows.js';
+import { windowBounds, windowOf, type WindowRange } from './monitor-windows.js';
 import { trainingProfile } from './reference-profile.js';
 import { inputDrift, outputDrift, type DriftWindow } from './window-drift.js';
 
@@ -36,7 +36,8 @@ export interface ModelMonitoring {
 }
 
 /**
- * Everything monitoring says of a served model, window by window: live performance per version
+ * Everything monitoring says of a served model, window by window (whole windows: `since` is moved
+ * back to the start of its window): live performance per version
  * (delayed labels joined by prediction id), input drift of each version's traffic against the
  * profile of its training data, and drift of its predictions.
  *
@@ -46,7 +47,9 @@ export interface ModelMonitoring {
  */
 export async function monitorModel(stack: Pick<Stack, 'home' | 'registry' | 'metadata' | 'artifacts'>, options: MonitorModelOptions): Promise<ModelMonitoring> {
   const { model, windowMs } = options;
-  const range: WindowRange = { windowMs, ...(options.since ? { since: options.since } : {}), ...(options.until ? { until: options.until } : {}) };
+  // Whole windows only: a range starting mid-window would judge that window on part of its traffic.
+  const since = options.since && windowBounds(windowOf(options.since, windowMs), windowMs).start;
+  const range: WindowRange = { windowMs, ...(since ? { since } : {}), ...(options.until ? { until: options.until } : {}) };
   const performance = await livePerformance({ ...range, home: stack.home, registry: stack.registry, model, ...(options.threshold === undefined ? {} : { threshold: options.threshold }) });
   const versions = [...new Set(performance.map((w) => w.version))].sort((a, b) => a - b);
   const common = { ...range, home: stack.home, model, ...(options.drift ? { drift: options.drift } : {}), ...(options.minRows === undefined ? {} : { minRows: options.minRows }) };

@@ -31,6 +31,11 @@ export function windowBounds(bucket: number, windowMs: number): { start: Date; e
   return { start: new Date(start), end: new Date(start + windowMs) };
 }
 
+/** The number of the window holding a time. */
+export function windowOf(time: Date, windowMs: number): number {
+  return Math.floor((time.getTime() - WINDOW_ORIGIN_MS) / windowMs);
+}
+
 /** SQL: the window number of a prediction record's `timestamp`. */
 export function bucketSql(windowMs: number): string {
   return `CAST(floor((epoch_ms("timestamp") - ${WINDOW_ORIGIN_MS}) / ${windowMs}) AS BIGINT)`;

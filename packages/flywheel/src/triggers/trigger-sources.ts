@@ -145,7 +145,7 @@ function globToRegExp(glob: string): RegExp {
 export function alertSource(control: Pick<ControlStore, 'findAlerts'>, rules: readonly string[], cooldownMs: number): TriggerSource {
   return {
     async poll(state, now) {
-      const recent = (await control.findAlerts({ limit: 500 })).filter((a) => rules.includes(a.rule));
+      const recent = (await Promise.all(rules.map((rule) => control.findAlerts({ rule, limit: 500 })))).flat();
       const newest = recent.reduce((max, a) => Math.max(max, a.id), 0);
       if (typeof state?.lastAlertId !== 'number') return { events: [], state: { lastAlertId: newest } };
       const lastAlertId = state.lastAlertId;
