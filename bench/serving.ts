@@ -38,7 +38,7 @@ if (spawnSync('wrk', ['--version']).error) {
   process.exit(2);
 }
 
-const trained = spawnSync(process.execPath, [bin, 'demo', '--days', '3', '--quiet'], { cwd: dir, encoding: 'utf8' });
+const trained = spawnSync(process.execPath, [bin, 'demo', '--once', '--days', '3', '--quiet'], { cwd: dir, encoding: 'utf8' });
 if (trained.status !== 0) throw new Error(`demo failed:\n${trained.stdout}\n${trained.stderr}`);
 
 /** Starts a server process; resolves with its URL once it listens. */

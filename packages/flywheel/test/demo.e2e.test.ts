@@ -12,7 +12,7 @@ describe('the flights demo, end to end', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-demo-'));
 
   it('trains, validates, evaluates, registers, promotes and serves a model', async () => {
-    const result = await runCli(['demo', '--days', '3'], { cwd: dir });
+    const result = await runCli(['demo', '--once', '--days', '3'], { cwd: dir });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     for (const step of ['ingest-train', 'ingest-eval', 'statistics-train', 'statistics-eval', 'infer-schema', 'validate', 'train', 'champion', 'evaluate', 'push']) {
@@ -44,14 +44,14 @@ describe('the flights demo, end to end', () => {
   });
 
   it('runs again from the cache without registering a duplicate version', async () => {
-    const second = await runCli(['demo', '--days', '3', '--quiet'], { cwd: dir });
+    const second = await runCli(['demo', '--once', '--days', '3', '--quiet'], { cwd: dir });
     expect(second.code).toBe(0);
     // The champion is now this very model, so the evaluation runs again (and does not bless it against itself).
     expect(second.stdout).toContain('3 ran, 7 cached');
     expect(second.stdout).toContain('Verdict: not blessed');
     expect(second.stdout).toContain('registered as v1; champion not moved');
 
-    const third = await runCli(['demo', '--days', '3', '--quiet'], { cwd: dir });
+    const third = await runCli(['demo', '--once', '--days', '3', '--quiet'], { cwd: dir });
     expect(third.stdout.match(/≡ .* cached/g)).toHaveLength(8);
     expect(third.stdout).toContain('2 ran, 8 cached');
   });

@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeStatistics, inferSchema, ingest, sampleDataPath, validateData } from '../../src/data/index.js';
 import type { DatasetStatistics } from '../../src/data/index.js';
 import { detectDrift } from '../../src/data/drift/detect-drift.js';
 import { renderDriftReport, renderStatisticsReport, renderValidationReport, writeReport } from '../../src/data/report/index.js';
 import { categoricalDrift, driftReportOf, wideStatistics } from '../../src/data/report/test-support.js';
+import { renderLoopReport } from '../../src/monitoring/loop-report.js';
+import { LOOP_WEEKS, loopReportFixture } from '../../src/monitoring/test-support.js';
 
 /*
  * Opens rendered reports in headless Chromium from file:// URLs with every request other than the
@@ -78,6 +80,16 @@ async function render(name: string, html: string): Promise<string> {
 
 function kindCount(statistics: DatasetStatistics, ...kinds: string[]): number {
   return statistics.columns.filter((column) => kinds.includes(column.kind)).length;
+}
+
+/** What the tests use of the page's window; the project compiles without the DOM library. */
+interface PageWindow {
+  getComputedStyle(element: unknown): { getPropertyValue(property: string): string };
+}
+
+/** A CSS property of the element as the browser computed it, e.g. the colour a class gave it. */
+function computedStyle(locator: Locator, property: string): Promise<string> {
+  return locator.evaluate((element, name) => (globalThis as unknown as PageWindow).getComputedStyle(element).getPropertyValue(name), property);
 }
 
 async function chartCounts(page: Page) {
@@ -259,6 +271,40 @@ describe('reports in a browser', () => {
     await page.locator('[data-page=next]').click();
     expect(await page.locator('.pager span').textContent()).toBe('51–100 of 10,000');
     await page.screenshot({ path: join(screenshots, 'wide-10000-features.png') });
+    expectCleanPage(report);
+  });
+
+  it('shows the continuous-training loop: live metric, drift heat map, timeline and lineage', async () => {
+    const input = loopReportFixture({ model: HOSTILE_NAME, featureName: INJECTED });
+    const report = await open(await render('loop', renderLoopReport(input)));
+    const { page } = report;
+    expect(await page.locator('h1').textContent()).toBe(HOSTILE_NAME);
+    expect(await page.title()).toBe(`${HOSTILE_NAME} · Flywheel`);
+
+    const chart = page.locator('#performance + .panel svg.chart.time-series');
+    const box = await chart.boundingBox();
+    expect(box?.width).toBeGreaterThan(900);
+    expect(box?.height).toBeGreaterThan(250);
+    expect(await chart.locator('path.line').count()).toBe(4);
+    expect(await chart.locator('circle.point title').count()).toBe(input.monitoring.performance.filter((w) => w.labeled > 0).length);
+    expect(await chart.locator('g.marker-promotion text').allTextContents()).toEqual(['v1 champion', 'v2 champion', 'v5 champion']);
+    expect(await chart.locator('g.marker-rejection text').allTextContents()).toEqual(['v3 rejected', 'v4 rolled back']);
+    // The stylesheet ran under the page's policy: versions and markers have their colours.
+    expect(await computedStyle(chart.locator('g.series-0 path.line').first(), 'stroke')).toBe('rgb(37, 99, 235)');
+    expect(await computedStyle(chart.locator('g.marker-promotion line').first(), 'stroke')).toBe('rgb(21, 128, 61)');
+
+    const cells = page.locator('table.heatmap tbody tr:not(.share) td.cell');
+    expect(await cells.count()).toBe(5 * LOOP_WEEKS);
+    expect(await computedStyle(page.locator('table.heatmap td.heat-5').first(), 'background-color')).toBe('rgb(185, 28, 28)');
+    expect(await page.locator('table.heatmap th.row-head', { hasText: INJECTED }).isVisible()).toBe(true);
+    expect(await page.locator('#drift ~ .panel svg.chart.time-series').count()).toBe(1);
+
+    expect(await page.locator('#timeline + [data-table-root] tbody tr:visible').count()).toBe(22);
+    expect(await page.locator('dl.lineage dt').count()).toBeGreaterThan(10);
+    expect(await page.getByText('uncommitted changes').isVisible()).toBe(true);
+    expect(await page.locator('script').count()).toBe(1);
+    expect(await page.locator('img, [onerror], [onload]').count()).toBe(0);
+    await page.screenshot({ path: join(screenshots, 'loop.png'), fullPage: true });
     expectCleanPage(report);
   });
 

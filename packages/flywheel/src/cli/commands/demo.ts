@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Stack } from '../../config/stack.js';
 import { InvalidInputError } from '../../core/errors.js';
@@ -10,7 +11,7 @@ import { compilePipeline } from '../../pipeline/ir.js';
 import type { RunResult } from '../../pipeline/run-events.js';
 import { runPipeline } from '../../pipeline/runner.js';
 import { startPredictionServer } from '../../serving/prediction-server.js';
-import { withStack } from '../context.js';
+import { projectDir, withStack } from '../context.js';
 import { EXIT_FOR_STATUS } from '../exit-codes.js';
 import { cancelOnInterrupt } from '../interrupt.js';
 import { progressPrinter } from '../progress.js';
@@ -20,39 +21,78 @@ const PIPELINE_FILE = fileURLToPath(new URL('../../demo/flights-pipeline.ts', im
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('train, validate, evaluate, register and serve a flight-delay model on 3M real US flights (2001)')
-    .option('--month <n>', 'month of 2001 to train on (1–5); the next month is the evaluation data', parseMonth, 1)
-    .option('--days <n>', 'use only the first N days of each month (a quicker, smaller run)', parseDays)
-    .option('--trainer <name>', 'gbdt (gradient-boosted trees) or logistic (logistic regression)', parseTrainer, 'gbdt' as Trainer)
+    .description('the continuous-training loop on 3M real US flights (2001): a model trained on January serves February to June as replayed traffic; monitoring, alerts, scheduled and triggered retraining, canary rollouts, an HTML report')
+    .option('--traffic <share>', 'share of the flights replayed as prediction requests (0–0.2)', parseShare, 0.01)
+    .option('--report <file>', 'where the HTML report goes', 'flywheel-demo-report.html')
+    .option('--once', 'instead: one pipeline run (train on --month, evaluate on the next, register, serve one request)')
+    .option('--month <n>', 'with --once: month of 2001 to train on (1–5); the next month is the evaluation data', parseMonth, 1)
+    .option('--days <n>', 'with --once: use only the first N days of each month (a quicker, smaller run)', parseDays)
+    .option('--trainer <name>', 'with --once: gbdt (gradient-boosted trees) or logistic (logistic regression)', parseTrainer, 'gbdt' as Trainer)
     .option('-q, --quiet', "hide the steps' log lines")
-    .action(async (flags: { month: number; days?: number; trainer: Trainer; quiet?: boolean }, command: Command) =>
-      withStack(command, async (stack) => {
-        const params = { month: flags.month, trainer: flags.trainer, ...(flags.days === undefined ? {} : { days: flags.days }) };
-        const say = (text: string) => process.stdout.write(`${text}\n`);
-        say(`Flywheel demo: predict whether a US flight is delayed by more than 15 minutes.`);
-        say(`Training ${flags.trainer === 'gbdt' ? 'gradient-boosted trees' : 'a logistic regression'} on month ${flags.month} of 2001, ` +
-          `evaluating on month ${flags.month + 1}${flags.days ? ` (first ${flags.days} days of each)` : ''}.`);
-        say(`Project state: ${stack.home}\n`);
-
-        const compiled = compilePipeline(flightsPipeline, params);
-        const interrupt = cancelOnInterrupt(() => process.stderr.write('\ncanceling… (Ctrl-C again to exit at once)\n'));
-        const result = await runPipeline(stack, compiled, {
-          pipelineFile: PIPELINE_FILE,
-          signal: interrupt.signal,
-          onEvent: progressPrinter({ logs: !flags.quiet }),
-        }).finally(() => interrupt.dispose());
-        if (result.status !== 'complete') {
-          process.exitCode = EXIT_FOR_STATUS[result.status];
-          return;
-        }
-        await showEvaluation(stack, result, say);
-        await showVerdict(stack, result, say);
-        await showRegistry(stack, say);
-        await servePrediction(stack, flags.month + 1, say);
-        say(`\nNext: \`npx flywheel runs show ${result.runId}\`, \`npx flywheel models show ${FLIGHTS_MODEL}\`, ` +
-          `\`npx flywheel demo --month ${Math.min(flags.month + 1, 5)}\`, \`npx flywheel serve ${FLIGHTS_MODEL}@champion\`.`);
-      }),
+    .addHelpText('after', '\nExamples:\n  flywheel demo\n  flywheel demo --traffic 0.02 --report loop.html\n  flywheel demo --once --month 2 --days 3')
+    .action(async (flags: DemoFlags, command: Command) =>
+      withStack(command, async (stack) => (flags.once ? runOnce(stack, flags) : runLoop(stack, flags, resolve(projectDir(command), flags.report)))),
     );
+}
+
+interface DemoFlags {
+  traffic: number;
+  report: string;
+  once?: boolean;
+  month: number;
+  days?: number;
+  trainer: Trainer;
+  quiet?: boolean;
+}
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+
+async function runLoop(stack: Stack, flags: DemoFlags, reportFile: string): Promise<void> {
+  const { runLoopDemo } = await import('../../demo/loop-demo.js');
+  const { describeTimeline } = await import('../../demo/loop-demo-timeline.js');
+  const { writeLoopDemoReport } = await import('../../demo/loop-demo-report.js');
+  say('Flywheel demo: the continuous-training loop on real US flights of 2001, predicting delays over 15 minutes.');
+  say(`A first model learns from January; then February to June are replayed as production traffic (${(flags.traffic * 100).toFixed(1)}% of the flights),`);
+  say('their true delays arriving as labels a day later. The controller monitors weekly windows, alerts, retrains on a monthly');
+  say('schedule and on alerts, judges each challenger against the champion on the newest labeled week, canaries it, and promotes');
+  say(`or rolls back. Project state: ${stack.home}\n`);
+  const started = performance.now();
+  const result = await runLoopDemo(stack, {
+    traffic: flags.traffic,
+    onNote: (note) => say(`  ${note.at.slice(0, 10)}  ${note.text}`),
+    onProgress: flags.quiet ? undefined : (line) => say(`  · ${line}`),
+  });
+  say(`\nReplayed ${result.requests} requests and ${result.labels} labels in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
+  say(await describeTimeline(stack, result.notes));
+  await writeLoopDemoReport(stack, result, reportFile);
+  say(`\nReport: ${reportFile}`);
+  say(`Next: \`npx flywheel status\`, \`npx flywheel monitor windows ${FLIGHTS_MODEL} --window 7d\`, \`npx flywheel lineage prediction <id>\`, \`npx flywheel serve ${FLIGHTS_MODEL}@champion\`.`);
+}
+
+async function runOnce(stack: Stack, flags: DemoFlags): Promise<void> {
+  const params = { month: flags.month, trainer: flags.trainer, ...(flags.days === undefined ? {} : { days: flags.days }) };
+  say(`Flywheel demo: predict whether a US flight is delayed by more than 15 minutes.`);
+  say(`Training ${flags.trainer === 'gbdt' ? 'gradient-boosted trees' : 'a logistic regression'} on month ${flags.month} of 2001, ` +
+    `evaluating on month ${flags.month + 1}${flags.days ? ` (first ${flags.days} days of each)` : ''}.`);
+  say(`Project state: ${stack.home}\n`);
+
+  const compiled = compilePipeline(flightsPipeline, params);
+  const interrupt = cancelOnInterrupt(() => process.stderr.write('\ncanceling… (Ctrl-C again to exit at once)\n'));
+  const result = await runPipeline(stack, compiled, {
+    pipelineFile: PIPELINE_FILE,
+    signal: interrupt.signal,
+    onEvent: progressPrinter({ logs: !flags.quiet }),
+  }).finally(() => interrupt.dispose());
+  if (result.status !== 'complete') {
+    process.exitCode = EXIT_FOR_STATUS[result.status];
+    return;
+  }
+  await showEvaluation(stack, result, say);
+  await showVerdict(stack, result, say);
+  await showRegistry(stack, say);
+  await servePrediction(stack, flags.month + 1, say);
+  say(`\nNext: \`npx flywheel runs show ${result.runId}\`, \`npx flywheel models show ${FLIGHTS_MODEL}\`, ` +
+    `\`npx flywheel demo --once --month ${Math.min(flags.month + 1, 5)}\`, \`npx flywheel serve ${FLIGHTS_MODEL}@champion\`.`);
 }
 
 interface EvaluationReport {
@@ -141,4 +181,10 @@ function parseDays(value: string): number {
   const days = Number(value);
   if (!Number.isInteger(days) || days < 1 || days > 31) throw new InvalidInputError('--days', `expected 1–31, got ${JSON.stringify(value)}`);
   return days;
+}
+
+function parseShare(value: string): number {
+  const share = Number(value);
+  if (!(share > 0 && share <= 0.2)) throw new InvalidInputError('--traffic', `expected a share of the flights above 0 and at most 0.2, got ${JSON.stringify(value)}`);
+  return share;
 }

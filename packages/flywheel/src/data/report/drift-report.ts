@@ -94,7 +94,8 @@ function statusBadge(feature: DriftFeature): SafeHtml {
   return feature.status === 'drifted' ? html`<span class="badge error">drifted</span>` : html`<span class="badge ok">stable</span>`;
 }
 
-function checkName(check: DriftCheck): string {
+/** A drift check's name for people, e.g. `PSI`, `KS p-value`. */
+export function checkName(check: Pick<DriftCheck, 'test'>): string {
   return CHECK_NAMES[check.test] ?? check.test;
 }
 

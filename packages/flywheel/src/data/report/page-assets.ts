@@ -99,6 +99,48 @@ td .muted { font-size: 12px; }
 .chart .limit { stroke: var(--error); stroke-width: 1.5; stroke-dasharray: 4 3; }
 .chart .outside { fill: #fee2e2; fill-opacity: .6; }
 .chart .hover { fill: transparent; } .chart .hover:hover { fill: rgba(15, 23, 42, .06); }
+.series-0 { --series: #2563eb; } .series-1 { --series: #ea580c; } .series-2 { --series: #0d9488; } .series-3 { --series: #7c3aed; }
+.series-4 { --series: #db2777; } .series-5 { --series: #65a30d; } .series-6 { --series: #92400e; } .series-7 { --series: #0891b2; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; background: var(--series); margin-right: 5px; }
+.chart.wide { max-width: none; }
+.chart .series .line { fill: none; stroke: var(--series); stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
+.chart .series .point { fill: var(--series); stroke: #fff; stroke-width: 1.2; }
+.chart .series .point:hover { stroke: var(--text); stroke-width: 2; }
+.chart .marker line { stroke-width: 1.6; }
+.chart .marker text { font-size: 10.5px; font-weight: 600; }
+.chart .marker .hit { stroke: transparent; stroke-width: 9; }
+.chart .marker-promotion line { stroke: var(--ok); } .chart .marker-promotion text { fill: var(--ok); }
+.chart .marker-rejection line { stroke: var(--error); stroke-dasharray: 5 3; } .chart .marker-rejection text { fill: var(--error); }
+.chart .marker-canary line { stroke: var(--warning); stroke-dasharray: 1.5 3; } .chart .marker-canary text { fill: var(--warning); }
+.chart .guide line { stroke: var(--error); stroke-width: 1.2; stroke-dasharray: 6 4; } .chart .guide text { fill: var(--error); font-size: 10px; }
+.chart-panel { padding: 12px 16px; }
+.chart-panel + .chart-panel { margin-top: 12px; }
+.note { color: var(--muted); font-size: 12px; margin: 8px 0 0; }
+.error-text { color: var(--error); }
+.chart-title { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .04em; margin: 0 0 6px; }
+.summary { margin: -8px 0 20px; padding-left: 20px; }
+.heatmap { width: auto; border-collapse: separate; border-spacing: 0; }
+.heatmap th, .heatmap td { border-bottom: 1px solid #fff; }
+.heatmap thead th { position: static; background: #fff; }
+.heatmap thead th.window { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: 400; padding: 6px 0; height: 86px; text-align: left; }
+.heatmap thead th.version { padding: 2px 4px 6px; text-align: center; font-weight: 600; }
+.heatmap th.row-head { position: sticky; left: 0; z-index: 1; background: #fff; color: var(--text); font-size: 13px; font-weight: 600; text-align: left; padding: 3px 12px 3px 0; max-width: 220px; overflow-wrap: anywhere; white-space: normal; }
+.heatmap td.cell { min-width: 42px; padding: 3px 4px; text-align: center; font-size: 11px; border-right: 1px solid #fff; white-space: nowrap; }
+.heatmap .switch { border-left: 2px solid var(--text); }
+/* A rotated header draws its left border on the right: the rule goes on the side that ends up left. */
+.heatmap th.window.switch { border-left: 0; border-right: 2px solid var(--text); }
+.heatmap tr.share td { font-weight: 600; color: var(--text); border-top: 1px solid var(--line); }
+.heatmap .mark { font-size: 9px; margin-left: 1px; }
+.heat-0 { background: #f1f5f9; color: #64748b; } .heat-1 { background: #fef9c3; } .heat-2 { background: #fde68a; }
+.heat-3 { background: #fdba74; } .heat-4 { background: #f87171; } .heat-5 { background: #b91c1c; color: #fff; }
+.heat-none { background: #fff; color: #cbd5e1; }
+.heat-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; margin: 10px 0 0; font-size: 12px; color: var(--muted); }
+.heat-legend span.cell { display: inline-block; width: 22px; height: 12px; border-radius: 2px; vertical-align: middle; margin-right: 4px; }
+dl.lineage { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 8px 24px; margin: 0; padding: 14px 16px; }
+dl.lineage dt { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; padding-top: 2px; }
+dl.lineage dd { margin: 0; overflow-wrap: anywhere; }
+dl.lineage code { background: #f1f5f9; border-radius: 4px; padding: 0 4px; font-size: 12px; }
+dl.lineage dd > div + div { margin-top: 2px; }
 .empty { color: var(--muted); padding: 16px; margin: 0; }
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; }
 @media print { .toolbar, .pager { display: none; } body { background: #fff; } .feature { break-inside: avoid; } }
