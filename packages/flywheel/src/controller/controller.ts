@@ -10,6 +10,8 @@ import { monitorModel, type ModelMonitoring } from '../monitoring/monitor-model.
 import type { RunEventListener } from '../pipeline/run-events.js';
 import { startPredictionServer, type PredictionServer } from '../serving/prediction-server.js';
 import type { ServingLogger } from '../serving/serving-options.js';
+import { folderFileLister } from '../triggers/folder-file-lister.js';
+import { isS3Url, s3FileLister } from '../triggers/s3-file-lister.js';
 import { alertSource, dataArrivalSource, scheduleSource, type TriggerSource } from '../triggers/trigger-sources.js';
 import { writeControllerState, type ControllerNote } from './controller-state.js';
 import { FiringRunner } from './firing-runner.js';
@@ -218,7 +220,10 @@ export async function startController(options: ControllerOptions): Promise<Contr
 
 function sourceOf(trigger: TriggerConfig, control: ControlStore): TriggerSource | undefined {
   if (trigger.cron) return scheduleSource(trigger.cron);
-  if (trigger.data) return dataArrivalSource(trigger.data.path, trigger.data.debounce);
+  if (trigger.data) {
+    const { path, s3, debounce } = trigger.data;
+    return dataArrivalSource(isS3Url(path) ? s3FileLister({ url: path, ...s3 }) : folderFileLister(path), debounce);
+  }
   if (trigger.alert) return alertSource(control, trigger.alert.rules, trigger.alert.cooldown);
   return undefined;
 }

@@ -82,6 +82,34 @@ describe('compileLoopConfig', () => {
     expect(byHand).toEqual({ name: 'by-hand', pipeline: './pipelines/retrain.ts', pipelineFile, params: {}, maxConcurrent: 1, manual: true });
   });
 
+  it('keeps an s3:// data path as it is, with the bucket’s connection', () => {
+    const s3 = { endpoint: 'http://127.0.0.1:9000', region: 'eu-central-1', forcePathStyle: true, accessKeyId: 'key', secretAccessKey: 'secret' };
+    const compiled = compileLoopConfig(changed('triggers[0]', { name: 'landing', pipeline: 'pipelines/retrain.ts', params: { file: '${file}' }, data: { path: 's3://landing/incoming/*.parquet', s3 } }), dir);
+    expect(compiled.triggers[0]!.data).toEqual({ path: 's3://landing/incoming/*.parquet', debounce: 5000, s3 });
+    const withDefaults = compileLoopConfig(changed('triggers[0]', { name: 'landing', pipeline: 'pipelines/retrain.ts', data: { path: 's3://landing/*.csv', debounce: '1m' } }), dir);
+    expect(withDefaults.triggers[0]!.data).toEqual({ path: 's3://landing/*.csv', debounce: 60_000 });
+  });
+
+  it('rejects an s3:// data path that cannot be watched, and a bad connection, naming the key', () => {
+    const data = (value: unknown) => rejected(changed('triggers[0]', { name: 'landing', pipeline: 'pipelines/retrain.ts', data: value }));
+    expect(data({ path: 's3://' }).message).toBe('config error at triggers[0].data.path ((inline)): "s3://" names no bucket: write s3://bucket/prefix/*.parquet');
+    expect(data({ path: 's3:///incoming/*.parquet' }).key).toBe('triggers[0].data.path');
+    expect(data({ path: 's3://landing/incoming/' }).message).toBe(
+      'config error at triggers[0].data.path ((inline)): "s3://landing/incoming/" has no file-name pattern after the prefix: write e.g. s3://landing/incoming/*.parquet',
+    );
+    expect(data({ path: 's3://landing/*/part.parquet' }).message).toBe('config error at triggers[0].data.path ((inline)): * and ? match in the object name (after the last /) only, not in the prefix "*/"');
+    expect(data({ path: 's3://Landing/*.csv' }).key).toBe('triggers[0].data.path');
+    expect(data({ path: 'gs://landing/*.csv' }).message).toBe(
+      'config error at triggers[0].data.path ((inline)): gs:// cannot be watched: give a folder\'s file pattern (incoming/*.parquet) or s3://bucket/prefix/*.parquet',
+    );
+    expect(data({ path: 'incoming/*.csv', s3: { region: 'eu-west-1' } }).message).toBe('config error at triggers[0].data.s3 ((inline)): is only for an s3:// path');
+    expect(data({ path: 's3://landing/*.csv', s3: { accessKeyId: 'key' } }).message).toBe(
+      'config error at triggers[0].data.s3.secretAccessKey ((inline)): give both accessKeyId and secretAccessKey, or neither',
+    );
+    expect(data({ path: 's3://landing/*.csv', s3: { endpoint: 'localhost 9000' } }).key).toBe('triggers[0].data.s3.endpoint');
+    expect(data({ path: 's3://landing/*.csv', s3: { bucket: 'other' } }).message).toBe('config error at triggers[0].data.s3 ((inline)): Unrecognized key: "bucket"');
+  });
+
   it('defaults an empty loop to nothing served, monitored or triggered', () => {
     expect(compileLoopConfig({}, dir)).toEqual({ monitor: [], triggers: [], rollout: [], maxConcurrentRuns: 1, tickMs: 1000, file: undefined });
   });

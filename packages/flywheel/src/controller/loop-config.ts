@@ -9,6 +9,7 @@ import { importDefault } from '../core/import-module.js';
 import { driftOptionsSchema } from '../data/drift/options.js';
 import { alertRuleSchema } from '../monitoring/alert-rules.js';
 import { parseCronSchedule, type CatchUpPolicy, type CronSchedule } from '../triggers/cron-schedule.js';
+import { isS3Url, s3FilePattern } from '../triggers/s3-file-lister.js';
 
 /** The files `flywheel up` looks for in the project folder, first found wins. */
 export const LOOP_FILE_NAMES = ['flywheel.loop.ts', 'flywheel.loop.mjs', 'flywheel.loop.js', 'flywheel.loop.json'];
@@ -41,6 +42,38 @@ const monitorSchema = z.strictObject({
 
 const catchUp = z.union([z.enum(['skip', 'latest', 'all']), z.strictObject({ all: z.literal(true), max: z.number().int().min(1).max(1000) })]);
 
+/** How to reach the bucket of an `s3://` data path. */
+const s3ConnectionSchema = z
+  .strictObject({
+    /** Any S3-compatible endpoint (MinIO, Ceph, R2…); AWS when absent. */
+    endpoint: z.url().optional(),
+    /** Default us-east-1. */
+    region: z.string().min(1).optional(),
+    /** Path-style addressing (`endpoint/bucket/key`); true by default when an endpoint is set. */
+    forcePathStyle: z.boolean().optional(),
+    /** Without keys, the AWS SDK's default credential chain applies (AWS_* env, profiles, roles). */
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+  })
+  .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), {
+    message: 'give both accessKeyId and secretAccessKey, or neither',
+    path: ['secretAccessKey'],
+  });
+
+const dataSchema = z
+  .strictObject({ path: z.string().min(1), debounce: duration.default(5000), s3: s3ConnectionSchema.optional() })
+  .superRefine((data, ctx) => {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(data.path)?.[1];
+    if (scheme === 's3') {
+      const pattern = s3FilePattern.safeParse(data.path);
+      if (!pattern.success) ctx.addIssue({ code: 'custom', path: ['path'], message: pattern.error.issues[0]!.message });
+    } else if (scheme !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: `${scheme}:// cannot be watched: give a folder's file pattern (incoming/*.parquet) or s3://bucket/prefix/*.parquet` });
+    } else if (data.s3) {
+      ctx.addIssue({ code: 'custom', path: ['s3'], message: 'is only for an s3:// path' });
+    }
+  });
+
 const triggerSchema = z
   .strictObject({
     name,
@@ -48,14 +81,18 @@ const triggerSchema = z
     pipeline: z.string().min(1),
     /**
      * Parameters of the run. A string value may name a fact of the event: `${time}` (the event's
-     * time, ISO 8601), `${date}` (its UTC day), `${file}` (an arrived file's path).
+     * time, ISO 8601), `${date}` (its UTC day), `${file}` (an arrived file's path, or its s3:// URL).
      */
     params: z.record(z.string(), z.unknown()).default({}),
     /** Runs of this trigger at once at most. Default 1: runs never overlap. */
     maxConcurrent: z.number().int().min(1).max(100).default(1),
     schedule: z.strictObject({ cron: z.string(), timezone: z.string().optional(), catchUp: catchUp.optional() }).optional(),
-    /** New files matching a glob in a folder (`incoming/*.parquet`); a file counts once it has not changed for `debounce`. */
-    data: z.strictObject({ path: z.string().min(1), debounce: duration.default(5000) }).optional(),
+    /**
+     * New files matching a glob in a folder (`incoming/*.parquet`, relative to the project folder)
+     * or under an S3 prefix (`s3://bucket/incoming/*.parquet`); a file counts once it has not
+     * changed for `debounce`.
+     */
+    data: dataSchema.optional(),
     /** Alerts of these rules (from `monitor`); at most one firing per `cooldown`. */
     alert: z.strictObject({ rules: z.array(name).min(1), cooldown: duration.default(0) }).optional(),
     /** Only `flywheel trigger <name>` starts it. */
@@ -166,7 +203,7 @@ export function compileLoopConfig(value: unknown, projectDir: string, file?: str
         throw new ConfigError(`triggers[${i}].schedule`, source, (error as Error).message, error instanceof FlywheelError ? error.hint : undefined);
       }
     }
-    return { ...trigger, pipelineFile, ...(trigger.data ? { data: { ...trigger.data, path: resolve(projectDir, trigger.data.path) } } : {}), ...(cron ? { cron } : {}) };
+    return { ...trigger, pipelineFile, ...(trigger.data && !isS3Url(trigger.data.path) ? { data: { ...trigger.data, path: resolve(projectDir, trigger.data.path) } } : {}), ...(cron ? { cron } : {}) };
   });
   const served = new Set(loop.serve?.models.map((m) => m.name) ?? []);
   loop.rollout.forEach((r, i) => {

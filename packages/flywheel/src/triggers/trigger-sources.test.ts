@@ -2,36 +2,19 @@ import { appendFile, mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../core/json.js';
 import type { Alert, NewAlert } from '../metadata/control-store.js';
 import type { MetadataBackend } from '../metadata/metadata-backend.js';
 import { openSqliteMetadataBackend } from '../metadata/sql/sqlite/open-sqlite-metadata.js';
 import { parseCronSchedule } from './cron-schedule.js';
-import { alertSource, dataArrivalSource, scheduleSource, type PollResult, type TriggerSource } from './trigger-sources.js';
+import { polling } from './data-arrival.contract.js';
+import type { FileLister, ListedFile } from './file-lister.js';
+import { folderFileLister } from './folder-file-lister.js';
+import { alertSource, dataArrivalSource, scheduleSource } from './trigger-sources.js';
 
 const at = (iso: string) => new Date(iso);
 const T = Date.UTC(2026, 0, 1);
 const DEBOUNCE = 30_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * Polls a source the way the controller does: the state of the last event fired is saved, or the
- * state the poll gives when nothing fires.
- */
-function polling(source: TriggerSource) {
-  let state: JsonObject | undefined;
-  return {
-    get state() {
-      return state;
-    },
-    async poll(now: number | Date): Promise<PollResult> {
-      const result = await source.poll(state, new Date(now));
-      if (result.events.length > 0) state = result.events.at(-1)!.state;
-      else if (result.state) state = result.state;
-      return result;
-    },
-  };
-}
 
 describe('scheduleSource', () => {
   const hourly = (catchUp?: 'skip' | 'latest' | 'all') => scheduleSource(parseCronSchedule({ cron: '0 * * * *', catchUp }));
@@ -99,7 +82,7 @@ describe('dataArrivalSource', () => {
     return path;
   }
   const keyOf = (path: string, size: number, mtime = 1_700_000_000) => `${path}:${size}:${mtime * 1000}`;
-  const watch = (pattern = '*.parquet') => polling(dataArrivalSource(join(incoming, pattern), DEBOUNCE));
+  const watch = (pattern = '*.parquet') => polling(dataArrivalSource(folderFileLister(join(incoming, pattern)), DEBOUNCE));
 
   it('never fires for files there at the first poll', async () => {
     const old = await put('old.parquet', 'old');
@@ -238,6 +221,60 @@ describe('dataArrivalSource', () => {
     await source.poll(T + 1000);
     const { events } = await source.poll(T + 1000 + DEBOUNCE);
     expect(events.map((e) => e.state)).toEqual([{ handled: [keyOf(kept, 4), keyOf(fresh, 4)] }]);
+  });
+});
+
+describe('dataArrivalSource over any lister', () => {
+  /** A lister that shows what the case puts in `files`, or rejects with `failure`. */
+  function listing(files: ListedFile[] = [], failure?: Error): FileLister & { files: ListedFile[]; failure: Error | undefined } {
+    return {
+      files,
+      failure,
+      async list() {
+        if (this.failure) throw this.failure;
+        return [...this.files];
+      },
+    };
+  }
+
+  it('fires a file again when only its version changes, and keys the event by the version', async () => {
+    const lister = listing();
+    const source = polling(dataArrivalSource(lister, DEBOUNCE));
+    await source.poll(T);
+    lister.files = [{ path: 's3://landing/a.parquet', size: 3, mtimeMs: 1_700_000_000_000, version: 'v1' }];
+    await source.poll(T + 1000);
+    expect((await source.poll(T + 1000 + DEBOUNCE)).events.map((e) => e.eventKey)).toEqual(['files:s3://landing/a.parquet:3:1700000000000:v1']);
+
+    lister.files = [{ ...lister.files[0]!, version: 'v2' }];
+    expect(await source.poll(T + 2 * DEBOUNCE)).toEqual({ events: [] });
+    expect(await source.poll(T + 3 * DEBOUNCE)).toEqual({
+      events: [{
+        eventKey: 'files:s3://landing/a.parquet:3:1700000000000:v2',
+        event: { kind: 'data', time: iso(T + 3 * DEBOUNCE), file: 's3://landing/a.parquet', files: ['s3://landing/a.parquet'] },
+        state: { handled: ['s3://landing/a.parquet:3:1700000000000:v2'] },
+      }],
+    });
+  });
+
+  it('waits while the version keeps changing', async () => {
+    const lister = listing();
+    const source = polling(dataArrivalSource(lister, DEBOUNCE));
+    await source.poll(T);
+    const file = { path: 's3://landing/a.parquet', size: 3, mtimeMs: 1_700_000_000_000 };
+    lister.files = [{ ...file, version: 'v1' }];
+    await source.poll(T + 1000);
+    lister.files = [{ ...file, version: 'v2' }];
+    expect(await source.poll(T + 1000 + DEBOUNCE)).toEqual({ events: [] });
+    expect((await source.poll(T + 1000 + 2 * DEBOUNCE)).events).toHaveLength(1);
+  });
+
+  it('reports any listing that fails as a problem, changing nothing, and goes on once it works', async () => {
+    const lister = listing([], new Error('listing s3://landing at AWS S3 (us-east-1) failed with AccessDenied (HTTP 403): Access Denied'));
+    const source = polling(dataArrivalSource(lister, DEBOUNCE));
+    expect(await source.poll(T)).toEqual({ events: [], problem: 'listing s3://landing at AWS S3 (us-east-1) failed with AccessDenied (HTTP 403): Access Denied' });
+    expect(source.state).toBeUndefined();
+    lister.failure = undefined;
+    expect(await source.poll(T + 1000)).toEqual({ events: [], state: { handled: [] } });
   });
 });
 

@@ -1,8 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import type { JsonObject } from '../core/json.js';
 import type { ControlStore } from '../metadata/control-store.js';
 import type { CronSchedule } from './cron-schedule.js';
+import type { FileLister, ListedFile } from './file-lister.js';
 
 /** Something a trigger saw that starts a run: unique by key for its trigger, with the state to save when it fires. */
 export interface TriggerEvent {
@@ -16,7 +15,7 @@ export interface PollResult {
   events: TriggerEvent[];
   /** State to save although nothing fires (a new trigger's starting point, a suppressed alert). */
   state?: JsonObject;
-  /** A problem seen this time (a watched folder that is gone); the trigger keeps polling. */
+  /** A problem seen this time (a watched folder or bucket that is gone, a refused listing); the trigger keeps polling. */
   problem?: string;
 }
 
@@ -58,42 +57,40 @@ export function scheduleSource(schedule: CronSchedule): TriggerSource {
 interface Sighting {
   size: number;
   mtimeMs: number;
+  version: string | undefined;
   since: number;
 }
 
 /**
- * New files in a folder whose names match a pattern (`incoming/*.parquet`; `*` and `?` in the
- * file name). A file counts once its size and modification time have not changed for `debounceMs`
- * (so a file still being copied waits); files that settle together fire one run, listed in the
- * event. Files there when the trigger first polled never fire. A folder that disappears is reported
- * as a problem and watched on; files reappearing with the same name, size and time do not fire again.
+ * New files that a lister sees: a folder's (`folderFileLister`) or an S3 prefix's
+ * (`s3FileLister`). A file counts once its size, modification time and version (an S3 ETag) have
+ * not changed for `debounceMs` (so a file still being copied waits); files that settle together
+ * fire one run, listed in the event (`file` is the first in path order). Files there when the
+ * trigger first polled never fire. A place that cannot be listed (a folder or bucket that
+ * disappeared, a refused request) is reported as a problem and watched on; files reappearing with
+ * the same name, size, time and version do not fire again.
  *
  * @example
- *   const source = dataArrivalSource('/data/incoming/*.parquet', 30_000);
+ *   const source = dataArrivalSource(folderFileLister('/data/incoming/*.parquet'), 30_000);
  */
-export function dataArrivalSource(pattern: string, debounceMs: number): TriggerSource {
-  const folder = dirname(resolve(pattern));
-  const matches = globToRegExp(basename(pattern));
+export function dataArrivalSource(lister: FileLister, debounceMs: number): TriggerSource {
   const sightings = new Map<string, Sighting>();
   return {
     async poll(state, now) {
-      let files: { path: string; size: number; mtimeMs: number }[];
+      let files: ListedFile[];
       try {
-        files = await listFiles(folder, matches);
+        files = await lister.list();
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') return { events: [], problem: `the watched folder ${folder} does not exist` };
-        throw error;
+        return { events: [], problem: error instanceof Error ? error.message : String(error) };
       }
-      const keyOf = (f: { path: string; size: number; mtimeMs: number }) => `${f.path}:${f.size}:${Math.trunc(f.mtimeMs)}`;
       if (!Array.isArray(state?.handled)) return { events: [], state: { handled: files.map(keyOf) } };
       const handled = new Set(state.handled as string[]);
-      const settled: { path: string; size: number; mtimeMs: number }[] = [];
+      const settled: ListedFile[] = [];
       for (const file of files) {
         if (handled.has(keyOf(file))) continue;
         const seen = sightings.get(file.path);
-        if (!seen || seen.size !== file.size || seen.mtimeMs !== file.mtimeMs) {
-          sightings.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, since: now.getTime() });
+        if (!seen || seen.size !== file.size || seen.mtimeMs !== file.mtimeMs || seen.version !== file.version) {
+          sightings.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, version: file.version, since: now.getTime() });
           continue;
         }
         if (now.getTime() - seen.since >= debounceMs) settled.push(file);
@@ -101,7 +98,7 @@ export function dataArrivalSource(pattern: string, debounceMs: number): TriggerS
       if (settled.length === 0) return { events: [] };
       for (const file of settled) sightings.delete(file.path);
       const keys = settled.map(keyOf).sort();
-      // Keys of files no longer there are dropped, so the state stays as large as the folder.
+      // Keys of files no longer there are dropped, so the state stays as large as the listing.
       const present = new Set(files.map(keyOf));
       return {
         events: [{
@@ -114,25 +111,13 @@ export function dataArrivalSource(pattern: string, debounceMs: number): TriggerS
   };
 }
 
-async function listFiles(folder: string, matches: RegExp): Promise<{ path: string; size: number; mtimeMs: number }[]> {
-  const names = (await readdir(folder)).filter((name) => matches.test(name)).sort();
-  const files = [];
-  for (const name of names) {
-    const path = join(folder, name);
-    try {
-      const info = await stat(path);
-      if (info.isFile()) files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
-    } catch (error) {
-      // Gone between the listing and the look: it was not a new file after all.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return files;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${body}$`);
+/**
+ * One version of a file: a rewrite changes the size, the time or the version, so it fires again;
+ * the version matters where the time has a coarse grain (S3's is a second).
+ */
+function keyOf(file: ListedFile): string {
+  const key = `${file.path}:${file.size}:${Math.trunc(file.mtimeMs)}`;
+  return file.version === undefined ? key : `${key}:${file.version}`;
 }
 
 /**

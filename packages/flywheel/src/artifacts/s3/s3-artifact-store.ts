@@ -26,6 +26,7 @@ import { fetchDirectory, putDirectory } from '../directory-manifest.js';
 import { mapWithLimit } from '../map-with-limit.js';
 import type { S3Location } from './s3-errors.js';
 import { describeLocation, isMissing, isTransient, missingBucket, s3Failure } from './s3-errors.js';
+import { compileS3Connection, s3ClientConfig } from './s3-connection.js';
 
 const MiB = 1024 * 1024;
 /** S3 allows at most this many parts in one multipart upload. */
@@ -74,9 +75,7 @@ export interface CompiledS3ArtifactStoreOptions {
 }
 
 export function compileS3ArtifactStoreOptions(options: S3ArtifactStoreOptions): CompiledS3ArtifactStoreOptions {
-  if ((options.accessKeyId === undefined) !== (options.secretAccessKey === undefined)) {
-    throw new InvalidInputError('artifacts.secretAccessKey', 'give both accessKeyId and secretAccessKey, or neither');
-  }
+  const connection = compileS3Connection(options, 'artifacts.');
   const positive = (field: string, value: number | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
     if (!Number.isInteger(value) || value < 1) throw new InvalidInputError(`artifacts.${field}`, `${value} is not a positive integer`);
@@ -85,13 +84,7 @@ export function compileS3ArtifactStoreOptions(options: S3ArtifactStoreOptions): 
   return Object.freeze({
     bucket: options.bucket,
     prefix: (options.prefix ?? '').replace(/^\/+|\/+$/g, ''),
-    endpoint: options.endpoint,
-    region: options.region ?? 'us-east-1',
-    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-    credentials:
-      options.accessKeyId !== undefined && options.secretAccessKey !== undefined
-        ? Object.freeze({ accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey })
-        : undefined,
+    ...connection,
     spoolDir: resolve(options.spoolDir ?? join(tmpdir(), 'flywheel-s3-spool')),
     multipartThresholdBytes: positive('multipartThresholdBytes', options.multipartThresholdBytes, 16 * MiB),
     partSizeBytes: positive('partSizeBytes', options.partSizeBytes, 16 * MiB),
@@ -118,11 +111,7 @@ export class S3ArtifactStore implements ArtifactStore {
     this.options = options;
     this.location = { bucket: options.bucket, prefix: options.prefix, endpoint: options.endpoint, region: options.region };
     this.client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle,
-      // A copy: the SDK annotates the credentials object it is given, and ours is frozen.
-      credentials: options.credentials && { ...options.credentials },
+      ...s3ClientConfig(options),
       // Checksum trailers (aws-chunked bodies) are AWS-only; many S3-compatible servers would store
       // the chunk framing as content. Content integrity comes from the sha256 digest instead.
       requestChecksumCalculation: 'WHEN_REQUIRED',

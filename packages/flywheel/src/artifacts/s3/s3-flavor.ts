@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import type { ArtifactStore } from '../artifact-store.js';
 
 /** S3's naming rules for buckets, so a typo fails at config time rather than on first upload. */
-const bucketName = z
+export const bucketName = z
   .string()
   .min(3, 'a bucket name has 3 to 63 characters')
   .max(63, 'a bucket name has 3 to 63 characters')
