@@ -96,6 +96,10 @@ describe('the continuous-training controller', () => {
     await controller.tick();
     await controller.idle();
 
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('flywheel_monitor_alerts_total{rule="auc-low"} 1');
+    expect(metrics).toMatch(/flywheel_monitor_live_metric\{model="flights-delay",version="1",metric="auc"\} 0\.\d+/);
+    expect(metrics).toMatch(/flywheel_monitor_input_drift_share\{model="flights-delay",version="1"\} [\d.]+/);
     const alerts = await stack.control.findAlerts();
     expect(alerts.map((a) => [a.rule, a.version, a.windowStart.getTime()])).toEqual([['auc-low', 1, FEB_5]]);
     const [firing] = await stack.control.findFirings();
