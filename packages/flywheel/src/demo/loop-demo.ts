@@ -10,6 +10,8 @@ import type { RunEventListener } from '../pipeline/run-events.js';
 import { runPipeline } from '../pipeline/runner.js';
 import { FLIGHTS_MODEL } from './flights-pipeline.js';
 import { retrainPipeline } from './retrain-pipeline.js';
+import { keepNote, keptNotes, readReplayProgress, writeReplayProgress, type ReplaySettings } from './replay-progress.js';
+import { InvalidInputError } from '../core/errors.js';
 
 const RETRAIN_FILE = fileURLToPath(new URL('./retrain-pipeline.ts', import.meta.url));
 const DAY_MS = 86_400_000;
@@ -33,6 +35,8 @@ export interface LoopDemoOptions {
 }
 
 export interface LoopDemoResult {
+  /** Where this run took the replay up: undefined for a fresh start, the day for a resumed replay, `finished` when it had ended before. */
+  resumedAt?: string;
   from: Date;
   until: Date;
   requests: number;
@@ -81,33 +85,36 @@ export function loopDemoConfig(retrain: Record<string, unknown>): LoopConfigInpu
 export async function runLoopDemo(stack: Stack, options: LoopDemoOptions = {}): Promise<LoopDemoResult> {
   const from = options.from ?? new Date(Date.UTC(2001, 1, 1));
   const until = options.until ?? new Date(Date.UTC(2001, 6, 1));
-  const retrain = { until: '${time}', days: 28, evalDays: 7, sample: options.trainSample ?? 0.5, trainer: 'gbdt' as const };
-  const run = await runPipeline(stack, compilePipeline(retrainPipeline, { ...retrain, until: from.toISOString() }), {
-    pipelineFile: RETRAIN_FILE, trigger: { kind: 'bootstrap', name: 'demo', event: { kind: 'bootstrap', time: from.toISOString() } },
-    ...(options.onRunEvent ? { onEvent: options.onRunEvent } : {}),
-  });
-  if (run.status !== 'complete') throw new Error(`the first training run ${run.status}: ${run.error ?? ''}`);
-  const first = (await stack.registry.listVersions(FLIGHTS_MODEL)).find((v) => v.tags.run === run.runId);
-  if (!first) throw new Error(`the first training run registered no version of ${FLIGHTS_MODEL}`);
-  await stack.registry.setAlias(FLIGHTS_MODEL, 'champion', first.version, { actor: 'demo', reason: `first model, trained on the four weeks before ${from.toISOString().slice(0, 10)}` });
+  const settings: ReplaySettings = { from: from.toISOString(), until: until.toISOString(), traffic: options.traffic ?? 0.01, trainSample: options.trainSample ?? 0.5 };
+  const retrain = { until: '${time}', days: 28, evalDays: 7, sample: settings.trainSample, trainer: 'gbdt' as const };
+  let progress = await readReplayProgress(stack.home);
+  if (progress && JSON.stringify(progress.settings) !== JSON.stringify(settings)) {
+    throw new InvalidInputError('demo', `this project holds a replay with other settings (${JSON.stringify(progress.settings)})`, 'run the demo in a new folder');
+  }
+  const notes = await keptNotes(stack.home);
+  if (progress?.finished) return { from, until, requests: progress.requests, labels: progress.labels, notes, retrain, resumedAt: 'finished' };
+  const resumedAt = progress ? progress.day : undefined;
+  if (!progress) {
+    await bootstrap(stack, from, retrain, options.onRunEvent);
+    progress = { settings, day: from.toISOString(), finished: false, requests: 0, labels: 0, pendingLabels: [] };
+    await writeReplayProgress(stack.home, progress);
+  }
 
-  const flights = await replayedFlights(from, until, options.traffic ?? 0.01);
-  let now = from.getTime();
-  const notes: ControllerNote[] = [];
+  const flights = await replayedFlights(new Date(progress.day), until, settings.traffic);
+  let now = Date.parse(progress.day);
   const controller = await startController({
     stack, loop: compileLoopConfig(loopDemoConfig(retrain), stack.projectDir), clock: () => now,
     onNote: (note) => {
+      keepNote(stack.home, note);
       notes.push(note);
       options.onNote?.(note);
     },
     ...(options.onRunEvent ? { onRunEvent: options.onRunEvent } : {}),
   });
-  let requests = 0;
-  let labels = 0;
+  let { requests, labels, pendingLabels } = progress;
   try {
-    let pendingLabels: { prediction_id: string; label: number }[] = [];
     let next = 0;
-    for (let day = from.getTime(); day < until.getTime(); day += DAY_MS) {
+    for (let day = Date.parse(progress.day); day < until.getTime(); day += DAY_MS) {
       const todays: ReplayedFlight[] = [];
       while (next < flights.length && flights[next]!.ms < day + DAY_MS) todays.push(flights[next++]!);
       now = day;
@@ -127,6 +134,7 @@ export async function runLoopDemo(stack: Stack, options: LoopDemoOptions = {}): 
       now = day + DAY_MS - 1;
       await controller.tick();
       await controller.idle();
+      await writeReplayProgress(stack.home, { settings, day: new Date(day + DAY_MS).toISOString(), finished: false, requests, labels, pendingLabels });
       if (new Date(day).getUTCDay() === 0) options.onProgress?.(`replayed up to ${new Date(day).toISOString().slice(0, 10)}: ${requests} requests, ${labels} labels`);
     }
     await controller.server!.predictionLog!.settle();
@@ -134,10 +142,23 @@ export async function runLoopDemo(stack: Stack, options: LoopDemoOptions = {}): 
     now = until.getTime();
     await controller.tick();
     await controller.idle();
+    await writeReplayProgress(stack.home, { settings, day: until.toISOString(), finished: true, requests, labels, pendingLabels: [] });
   } finally {
     await controller.stop();
   }
-  return { from, until, requests, labels, notes, retrain };
+  return { from, until, requests, labels, notes, retrain, ...(resumedAt ? { resumedAt } : {}) };
+}
+
+/** The first champion: the retraining pipeline on the weeks before the replay. Run again after a crash, it comes from the cache. */
+async function bootstrap(stack: Stack, from: Date, retrain: Record<string, unknown>, onRunEvent: RunEventListener | undefined): Promise<void> {
+  const run = await runPipeline(stack, compilePipeline(retrainPipeline, { ...retrain, until: from.toISOString() }), {
+    pipelineFile: RETRAIN_FILE, trigger: { kind: 'bootstrap', name: 'demo', event: { kind: 'bootstrap', time: from.toISOString() } },
+    ...(onRunEvent ? { onEvent: onRunEvent } : {}),
+  });
+  if (run.status !== 'complete') throw new Error(`the first training run ${run.status}: ${run.error ?? ''}`);
+  const first = (await stack.registry.listVersions(FLIGHTS_MODEL)).find((v) => v.digest === run.steps.train?.outputs.model?.digest);
+  if (!first) throw new Error(`the first training run registered no version of ${FLIGHTS_MODEL}`);
+  await stack.registry.setAlias(FLIGHTS_MODEL, 'champion', first.version, { actor: 'demo', reason: `first model, trained on the four weeks before ${from.toISOString().slice(0, 10)}` });
 }
 
 async function replayedFlights(from: Date, until: Date, share: number): Promise<ReplayedFlight[]> {

@@ -23,6 +23,8 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('the continuous-training loop on 3M real US flights (2001): a model trained on January serves February to June as replayed traffic; monitoring, alerts, scheduled and triggered retraining, canary rollouts, an HTML report')
     .option('--traffic <share>', 'share of the flights replayed as prediction requests (0–0.2)', parseShare, 0.01)
+    .option('--until <date>', 'replay up to this day of 2001 (after 2001-02-08, at most 2001-07-01)', parseUntil)
+    .option('--train-sample <share>', 'share of the flights each retraining learns from (0–1)', (v) => parseShareOf(v, '--train-sample', 1), 0.5)
     .option('--report <file>', 'where the HTML report goes', 'flywheel-demo-report.html')
     .option('--once', 'instead: one pipeline run (train on --month, evaluate on the next, register, serve one request)')
     .option('--month <n>', 'with --once: month of 2001 to train on (1–5); the next month is the evaluation data', parseMonth, 1)
@@ -37,6 +39,8 @@ export function registerDemoCommand(program: Command): void {
 
 interface DemoFlags {
   traffic: number;
+  until?: Date;
+  trainSample: number;
   report: string;
   once?: boolean;
   month: number;
@@ -59,10 +63,13 @@ async function runLoop(stack: Stack, flags: DemoFlags, reportFile: string): Prom
   const started = performance.now();
   const result = await runLoopDemo(stack, {
     traffic: flags.traffic,
+    trainSample: flags.trainSample,
+    ...(flags.until ? { until: flags.until } : {}),
     onNote: (note) => say(`  ${note.at.slice(0, 10)}  ${note.text}`),
     onProgress: flags.quiet ? undefined : (line) => say(`  · ${line}`),
   });
-  say(`\nReplayed ${result.requests} requests and ${result.labels} labels in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
+  if (result.resumedAt === 'finished') say('This project\'s replay had already ended; its timeline and report again (a new folder replays anew):\n');
+  else say(`\n${result.resumedAt ? `Resumed the replay at ${result.resumedAt.slice(0, 10)}, where an earlier run stopped. ` : ''}Replayed ${result.requests} requests and ${result.labels} labels in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
   say(await describeTimeline(stack, result.notes));
   await writeLoopDemoReport(stack, result, reportFile);
   say(`\nReport: ${reportFile}`);
@@ -184,7 +191,19 @@ function parseDays(value: string): number {
 }
 
 function parseShare(value: string): number {
+  return parseShareOf(value, '--traffic', 0.2);
+}
+
+function parseShareOf(value: string, field: string, max: number): number {
   const share = Number(value);
-  if (!(share > 0 && share <= 0.2)) throw new InvalidInputError('--traffic', `expected a share of the flights above 0 and at most 0.2, got ${JSON.stringify(value)}`);
+  if (!(share > 0 && share <= max)) throw new InvalidInputError(field, `expected a share of the flights above 0 and at most ${max}, got ${JSON.stringify(value)}`);
   return share;
+}
+
+function parseUntil(value: string): Date {
+  const day = new Date(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(day.getTime()) || day < new Date(Date.UTC(2001, 1, 8)) || day > new Date(Date.UTC(2001, 6, 1))) {
+    throw new InvalidInputError('--until', `expected a day from 2001-02-08 to 2001-07-01 (YYYY-MM-DD), got ${JSON.stringify(value)}`);
+  }
+  return day;
 }
