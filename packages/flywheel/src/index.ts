@@ -43,3 +43,18 @@ export { batchPredictComponent, predictDataset, predictionLogDir, readPrediction
 export type { ModelRef, ModelServingOptions, PredictionLogSink, PredictionRecord, PredictionServer, PredictionServerOptions } from './serving/index.js';
 export * from './tracking/index.js';
 export * from './tune/index.js';
+
+export type { ControlStore, Firing, Alert, Rollout } from './metadata/control-store.js';
+export { ingestLabels, labelsRelation } from './monitoring/label-store.js';
+export { livePerformance } from './monitoring/live-performance.js';
+export type { PerformanceWindow } from './monitoring/live-performance.js';
+export { monitorModel } from './monitoring/monitor-model.js';
+export type { ModelMonitoring } from './monitoring/monitor-model.js';
+export { alertRuleSchema, evaluateAlertRules } from './monitoring/alert-rules.js';
+export { predictionLineage, versionLineage } from './monitoring/prediction-lineage.js';
+export { renderLoopReport } from './monitoring/loop-report.js';
+export { parseCronSchedule } from './triggers/cron-schedule.js';
+export { startController } from './controller/controller.js';
+export type { Controller, ControllerOptions } from './controller/controller.js';
+export { compileLoopConfig, loadLoopConfig } from './controller/loop-config.js';
+export type { LoopConfig, LoopConfigInput } from './controller/loop-config.js';
