@@ -6,7 +6,7 @@ import { openStack } from '../src/config/open-stack.js';
 import { FLIGHTS_MODEL } from '../src/demo/flights-pipeline.js';
 import { labelsRelation } from '../src/monitoring/label-store.js';
 import { predictionLogDir, readPredictionLog } from '../src/serving/prediction-log/parquet-prediction-log.js';
-import { startCli, type CliResult } from './cli.js';
+import { runCli, startCli, type CliResult } from './cli.js';
 
 const ARGS = ['demo', '--until', '2001-03-11', '--traffic', '0.005', '--train-sample', '0.1', '--quiet'];
 
@@ -65,6 +65,17 @@ describe('the demo under kill -9', () => {
       expect([champion, moves.at(-1)?.fromVersion]).toContain(answered.at(-1)?.version);
       expect(records.length).toBeGreaterThan(1000);
       expect(await labelsRelation(stack.home)).toBeDefined();
+
+      // The project as the demo leaves it, through the monitoring commands.
+      const windows = await runCli(['monitor', 'windows', FLIGHTS_MODEL, '--window', '7d'], { cwd: dir });
+      expect(windows.code).toBe(0);
+      expect(windows.stdout).toMatch(/2001-02-05T00:00Z {2}v1 +\d+ +\d+ +auc 0\.\d{3} acc 0\.\d{3}/);
+      const report = await runCli(['monitor', 'report', FLIGHTS_MODEL, '--out', 'report.html'], { cwd: dir });
+      expect(report.stdout).toMatch(/report of flights-delay: \d+ window\(s\) × version\(s\); written to .*report\.html/);
+      const lineage = await runCli(['lineage', 'prediction', answered.at(-1)!.predictionId], { cwd: dir });
+      expect(lineage.stdout).toMatch(/pipeline {2}flights-retrain run run-\S+ \(complete/);
+      const status = await runCli(['status'], { cwd: dir });
+      expect(status.stdout).toMatch(new RegExp(`flights-delay: .*champion → v${champion}`));
     } finally {
       await stack.close();
     }

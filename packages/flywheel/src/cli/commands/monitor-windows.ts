@@ -76,7 +76,7 @@ function fmt(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : value.toFixed(3);
 }
 
-function parseTime(value: string, field: string): Date {
+export function parseTime(value: string, field: string): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw new InvalidInputError(field, `expected a time such as 2001-02-01 or 2001-02-01T06:00:00Z, got ${JSON.stringify(value)}`);
   return date;

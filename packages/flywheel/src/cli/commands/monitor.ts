@@ -4,6 +4,7 @@ import type { LabelIngestResult, LabelRejectionReason } from '../../monitoring/l
 import { withStack } from '../context.js';
 import { printJson } from '../output.js';
 import { withProgress } from '../progress.js';
+import { registerMonitorReportCommand } from './monitor-report.js';
 import { registerMonitorWindowsCommand } from './monitor-windows.js';
 
 /**
@@ -14,6 +15,7 @@ export function registerMonitorCommand(program: Command): void {
   const monitor = program.command('monitor').description('live model monitoring: delayed labels, windowed performance and drift');
   registerLabels(monitor);
   registerMonitorWindowsCommand(monitor);
+  registerMonitorReportCommand(monitor);
 }
 
 interface LabelsFlags {
