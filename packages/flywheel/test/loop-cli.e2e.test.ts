@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,27 @@ describe('flywheel up, status and trigger', () => {
     expect((await done).code).toBe(0);
     expect((await runCli(['status'], { cwd: dir })).stdout).toContain('controller  not running');
   }, 120_000);
+
+  it('keeps running when a trigger\'s pipeline file disappears: the firing fails, saying why', async () => {
+    const dir = project({ triggers: [{ name: 'arrival', pipeline: 'pipeline.ts', params: { file: '${file}', ms: 10 }, data: { path: 'incoming/*.csv', debounce: '100ms' } }], tickMs: 50 });
+    writeFileSync(join(dir, 'pipeline.ts'), `export { default } from ${JSON.stringify(ARRIVAL)};\n`);
+    const { child, done } = startCli(['up'], { cwd: dir });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await waitFor('the controller', () => out.includes('controller up'), 60_000);
+    unlinkSync(join(dir, 'pipeline.ts'));
+    writeFileSync(join(dir, 'incoming', 'tuesday.csv'), 'a\n3\n');
+    await waitFor('the run to fail', () => out.includes(' failed'), 30_000);
+    expect(out).toMatch(/run run-\S+ of arrival failed: .*pipeline\.ts/);
+    const status = await runCli(['status'], { cwd: dir });
+    expect(status.stdout).toMatch(/controller {2}running/);
+    expect(status.stdout).toMatch(/arrival \(data\) → run run-\S+: failed — .*pipeline\.ts/);
+    // The trigger command refuses the trigger outright, naming the missing file.
+    const fired = await runCli(['trigger', 'arrival'], { cwd: dir });
+    expect(fired.stderr).toMatch(/config error at triggers\[0\]\.pipeline .*pipeline\.ts does not exist/);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  }, 60_000);
 
   it('refuses a loop file with an invalid cron expression or a missing pipeline, naming the key', async () => {
     const cron = await runCli(['up'], { cwd: project({ triggers: [{ name: 'nightly', pipeline: ARRIVAL, schedule: { cron: '0 25 * * *' } }] }) });

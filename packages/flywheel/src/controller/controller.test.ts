@@ -92,6 +92,14 @@ describe('the continuous-training controller', () => {
     const answer = await fetch(`${url}/labels`, { method: 'POST', body: JSON.stringify({ labels: [...labels, { prediction_id: 'nope', label: 1 }, labels[0]] }) });
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ accepted: 400, rejected: { unknown: 1, duplicate: 1, invalid: 0 } });
+    const wrongType = await fetch(`${url}/labels`, { method: 'POST', body: JSON.stringify({ labels: [{ prediction_id: ids[0], label: 'yes' }] }) });
+    expect(await wrongType.json()).toMatchObject({ accepted: 0, rejected: { invalid: 1 } });
+    const notAList = await fetch(`${url}/labels`, { method: 'POST', body: JSON.stringify({ labels: 'all of them' }) });
+    expect(notAList.status).toBe(400);
+    expect(await notAList.json()).toMatchObject({ field: 'labels' });
+    const badId = await fetch(`${url}/labels`, { method: 'POST', body: JSON.stringify({ labels: [{ prediction_id: 7, label: 1 }] }) });
+    expect(await badId.json()).toMatchObject({ field: 'labels[0].prediction_id' });
+    expect((await fetch(`${url}/labels`, { method: 'POST', body: '{"labels": [' })).status).toBe(400);
 
     await controller.tick();
     await controller.idle();
