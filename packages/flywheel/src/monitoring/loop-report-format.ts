@@ -9,7 +9,7 @@ import type { SafeHtml } from '../data/report/html.js';
  */
 
 const DAY = 86_400_000;
-const SERIES_COLOURS = 8;
+const SERIES_COLOURS = 12;
 
 /** `2001-02-19 14:05` (UTC), the way the page writes a moment. */
 export function utcTime(at: Date): string {

@@ -101,6 +101,7 @@ td .muted { font-size: 12px; }
 .chart .hover { fill: transparent; } .chart .hover:hover { fill: rgba(15, 23, 42, .06); }
 .series-0 { --series: #2563eb; } .series-1 { --series: #ea580c; } .series-2 { --series: #0d9488; } .series-3 { --series: #7c3aed; }
 .series-4 { --series: #db2777; } .series-5 { --series: #65a30d; } .series-6 { --series: #92400e; } .series-7 { --series: #0891b2; }
+.series-8 { --series: #a16207; } .series-9 { --series: #4338ca; } .series-10 { --series: #9f1239; } .series-11 { --series: #475569; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; background: var(--series); margin-right: 5px; }
 .chart.wide { max-width: none; }
 .chart .series .line { fill: none; stroke: var(--series); stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
