@@ -70,7 +70,11 @@ export async function startController(options: ControllerOptions): Promise<Contr
     const entry: ControllerNote = { at: new Date(clock()).toISOString(), text, details };
     notes.push(entry);
     if (notes.length > NOTES_KEPT) notes.shift();
-    options.onNote?.(entry);
+    try {
+      options.onNote?.(entry);
+    } catch {
+      // A listener that fails (a full disk under the demo's note file) must not stop the controller.
+    }
   };
 
   // Held for the controller's life; a dead holder's lock is taken over.
@@ -119,6 +123,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const gauges = server ? new MonitorGauges(server.metrics.registry) : undefined;
   const reports = new Map<string, ModelMonitoring>();
   const lastMonitored = new Map<string, number>();
+  const lastRolled = new Map<string, number>();
   const problems = new Map<string, string>();
 
   const monitor = async (config: MonitorConfig, now: number) => {
@@ -135,7 +140,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       const raised = await stack.control.raiseAlert(alert);
       if (raised) {
         gauges?.alert(raised.rule);
-        note(`alert ${raised.rule}: ${raised.model} v${raised.version} ${raised.metric} ${raised.value.toFixed(4)} (${raised.rule.length ? `threshold ${raised.threshold}` : ''}) in the window from ${raised.windowStart.toISOString().slice(0, 10)}`, { alert: raised.id, rule: raised.rule });
+        note(`alert ${raised.rule}: ${raised.model} v${raised.version} ${raised.metric} ${raised.value.toFixed(4)} (threshold ${raised.threshold}) in the window from ${raised.windowStart.toISOString().slice(0, 10)}`, { alert: raised.id, rule: raised.rule });
       }
     }
   };
@@ -151,7 +156,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
     if (result.state && result.events.length === 0) await stack.control.saveTriggerState(trigger.name, result.state);
     for (const event of result.events) {
       const firing = await stack.control.fire({ trigger: trigger.name, eventKey: event.eventKey, event: event.event, runId: newId('run') }, event.state);
-      if (firing) note(`trigger ${trigger.name} fired (${String(event.event.kind)} ${describeEvent(event.event)}) → run ${firing.runId}`, { trigger: trigger.name, firing: firing.id, runId: firing.runId });
+      // Fired before (a file that went and came back unchanged): its state is saved all the same, or it would settle again and again.
+      if (!firing) await stack.control.saveTriggerState(trigger.name, event.state);
+      else note(`trigger ${trigger.name} fired (${String(event.event.kind)} ${describeEvent(event.event)}) → run ${firing.runId}`, { trigger: trigger.name, firing: firing.id, runId: firing.runId });
     }
   };
 
@@ -163,7 +170,15 @@ export async function startController(options: ControllerOptions): Promise<Contr
       lastMonitored.set(config.model, now);
       await guarded(`monitoring ${config.model}`, () => monitor(config, now));
     }
-    for (const rollout of rollouts) await guarded('rollout', () => rollout.resume());
+    // Rollouts move on what monitoring sees: after a pass over their model's windows, or once a
+    // minute for a model that is not monitored.
+    for (const rollout of rollouts) {
+      const monitored = monitorOf.get(rollout.model);
+      const due = monitored ? lastMonitored.get(rollout.model) === now : now - (lastRolled.get(rollout.model) ?? Number.NEGATIVE_INFINITY) >= 60_000;
+      if (!due) continue;
+      lastRolled.set(rollout.model, now);
+      await guarded('rollout', () => rollout.resume());
+    }
     for (const trigger of loop.triggers) {
       const source = sources.get(trigger.name);
       if (source) await guarded(`trigger ${trigger.name}`, () => pollTrigger(trigger, source, new Date(now)));
@@ -187,7 +202,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => void tick().finally(schedule), loop.tickMs);
+    timer = setTimeout(() => void tick().catch(() => undefined).finally(schedule), loop.tickMs);
   };
   note(`controller started${server ? `, serving ${loop.serve!.models.map((m) => `${m.name}@${m.ref}`).join(', ')} at ${server.url}` : ''}`);
   await tick();

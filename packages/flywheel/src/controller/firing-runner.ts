@@ -85,32 +85,48 @@ export class FiringRunner {
     await Promise.allSettled([...this.running.values()].map((r) => r.work));
   }
 
+  /**
+   * Runs one firing to its end. Never rejects: a store that fails while the status is written
+   * leaves the firing as it was, and the next tick (or controller) takes it up again.
+   */
   private async run(firing: Firing, trigger: TriggerConfig): Promise<void> {
-    const { control, onNote } = this.options;
-    const resumed = firing.status === 'running';
-    await control.updateFiring(firing.id, { status: 'running' });
-    onNote?.(`${resumed ? 'resuming' : 'starting'} run ${firing.runId} of ${trigger.name} (${String(firing.event.kind)} event)`, { trigger: trigger.name, runId: firing.runId, firing: firing.id });
-    let status: FiringStatus;
-    let error: string | null = null;
-    let result: RunResult | undefined;
-    try {
-      result = await this.execute(firing, trigger);
-      status = result.status === 'complete' ? 'complete' : result.status === 'canceled' ? 'canceled' : 'failed';
-      error = result.error ?? null;
-    } catch (caught) {
-      status = 'failed';
-      error = errorMessage(caught);
-    }
-    // Stopped with the controller: left running, so the next controller resumes it.
-    if (status === 'canceled' && this.abort.signal.aborted) return;
-    await control.updateFiring(firing.id, { status, error });
-    onNote?.(`run ${firing.runId} of ${trigger.name} ${status}${error ? `: ${error}` : ''}`, { trigger: trigger.name, runId: firing.runId, status });
-    if (result && this.options.onRunEnded) {
+    const note = (text: string, details: JsonObject) => {
       try {
-        await this.options.onRunEnded(firing, result);
-      } catch (caught) {
-        onNote?.(`after run ${firing.runId}: ${errorMessage(caught)}`, { runId: firing.runId });
+        this.options.onNote?.(text, details);
+      } catch {
+        // A listener's failure is not the run's.
       }
+    };
+    try {
+      const resumed = firing.status === 'running';
+      await this.options.control.updateFiring(firing.id, { status: 'running' });
+      note(`${resumed ? 'resuming' : 'starting'} run ${firing.runId} of ${trigger.name} (${String(firing.event.kind)} event)`, { trigger: trigger.name, runId: firing.runId, firing: firing.id });
+      let status: FiringStatus;
+      let error: string | null = null;
+      let result: RunResult | undefined;
+      try {
+        result = await this.execute(firing, trigger);
+        status = result.status === 'complete' ? 'complete' : result.status === 'canceled' ? 'canceled' : 'failed';
+        error = result.error ?? null;
+      } catch (caught) {
+        status = 'failed';
+        error = errorMessage(caught);
+      }
+      // Stopped with the controller: left running, so the next controller resumes it.
+      if (status === 'canceled' && this.abort.signal.aborted) return;
+      // What the run registered is handed on before the firing is marked: a controller that dies
+      // in between finds the firing running, the run complete, and hands it on again.
+      if (result?.status === 'complete' && this.options.onRunEnded) {
+        try {
+          await this.options.onRunEnded(firing, result);
+        } catch (caught) {
+          note(`after run ${firing.runId}: ${errorMessage(caught)}`, { runId: firing.runId });
+        }
+      }
+      await this.options.control.updateFiring(firing.id, { status, error });
+      note(`run ${firing.runId} of ${trigger.name} ${status}${error ? `: ${error}` : ''}`, { trigger: trigger.name, runId: firing.runId, status });
+    } catch (caught) {
+      note(`run ${firing.runId} of ${trigger.name}: ${errorMessage(caught)}; it is taken up again`, { trigger: trigger.name, runId: firing.runId });
     }
   }
 

@@ -172,6 +172,14 @@ describe('compileLoopConfig', () => {
     expect(unserved.key).toBe('monitor[0].model');
   });
 
+  it('rejects a window under a second, an unknown rollout metric, and a model monitored or rolled out twice', () => {
+    expect(rejected(changed('monitor[0].window', '500ms')).message).toBe('config error at monitor[0].window ((inline)): a window is at least 1s');
+    expect(rejected(changed('rollout', [{ model: 'flights', metric: 'aucc' }])).key).toBe('rollout[0].metric');
+    const monitor = (rejected(changed('monitor', [{ model: 'flights', window: '1d' }, { model: 'flights', window: '7d' }])));
+    expect(monitor.message).toBe('config error at monitor[1].model ((inline)): flights is listed twice in monitor');
+    expect(rejected(changed('rollout', [{ model: 'flights' }, { model: 'flights' }])).key).toBe('rollout[1].model');
+  });
+
   it('rejects unknown keys, naming the object and the key', () => {
     expect(rejected(changed('tick', 5)).message).toBe('config error at (loop) ((inline)): Unrecognized key: "tick"');
     expect(rejected(changed('triggers[0].schedule.zone', 'UTC')).message).toBe('config error at triggers[0].schedule ((inline)): Unrecognized key: "zone"');

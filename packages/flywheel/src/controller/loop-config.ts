@@ -7,6 +7,7 @@ import { parseDuration } from '../core/duration.js';
 import { FlywheelError } from '../core/errors.js';
 import { importDefault } from '../core/import-module.js';
 import { driftOptionsSchema } from '../data/drift/options.js';
+import { METRIC_NAMES } from '../evaluate/metric-catalog.js';
 import { alertRuleSchema } from '../monitoring/alert-rules.js';
 import { parseCronSchedule, type CatchUpPolicy, type CronSchedule } from '../triggers/cron-schedule.js';
 import { isS3Url, s3FilePattern } from '../triggers/s3-file-lister.js';
@@ -27,8 +28,8 @@ const duration = z.string().transform((text, ctx) => {
 
 const monitorSchema = z.strictObject({
   model: name,
-  /** Window length, e.g. `1d`. */
-  window: duration,
+  /** Window length, e.g. `1d`; at least a second. */
+  window: duration.refine((ms) => ms >= 1000, 'a window is at least 1s'),
   /** How often the windows are recomputed. Default 1m. */
   every: duration.default(60_000),
   /** How far back windows are recomputed (late labels change recent windows). Default 14 windows. */
@@ -105,7 +106,7 @@ const triggerSchema = z
 const rolloutSchema = z.strictObject({
   model: name,
   /** The metric a challenger is compared on, over the newest labeled window. Default auc (rmse for a regressor). */
-  metric: z.string().optional(),
+  metric: z.enum(METRIC_NAMES).optional(),
   /** How much better the challenger must be (absolute, in the metric's better direction). Default 0. */
   minImprovement: z.number().min(0).default(0),
   /** Labeled predictions the newest window needs before an evaluation. Default 200. */
@@ -205,6 +206,11 @@ export function compileLoopConfig(value: unknown, projectDir: string, file?: str
     }
     return { ...trigger, pipelineFile, ...(trigger.data && !isS3Url(trigger.data.path) ? { data: { ...trigger.data, path: resolve(projectDir, trigger.data.path) } } : {}), ...(cron ? { cron } : {}) };
   });
+  for (const [section, list] of [['monitor', loop.monitor], ['rollout', loop.rollout]] as const) {
+    list.forEach((entry, i) => {
+      if (list.findIndex((other) => other.model === entry.model) !== i) throw new ConfigError(`${section}[${i}].model`, source, `${entry.model} is listed twice in ${section}`);
+    });
+  }
   const served = new Set(loop.serve?.models.map((m) => m.name) ?? []);
   loop.rollout.forEach((r, i) => {
     if (!served.has(r.model)) throw new ConfigError(`rollout[${i}].model`, source, `${r.model} is not among serve.models`);

@@ -7,7 +7,7 @@ import type { JsonObject } from '../core/json.js';
 import { quoteIdentifier, quoteLiteral, queryRows, toNumber, withDuckDb } from '../data/duckdb.js';
 import { localModelFile } from '../deploy/model-version-file.js';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
-import { DEFAULT_CHANGE_METRIC, METRICS, isMetricName, type MetricName } from '../evaluate/metric-catalog.js';
+import { DEFAULT_CHANGE_METRIC, METRICS, type MetricName } from '../evaluate/metric-catalog.js';
 import { predictionOutput } from '../evaluate/model-task.js';
 import type { ControlStore, Rollout } from '../metadata/control-store.js';
 import { labelsRelation } from '../monitoring/label-store.js';
@@ -20,6 +20,8 @@ import type { ModelRepository } from '../serving/model-repository.js';
 import type { RolloutConfig } from './loop-config.js';
 
 const ACTOR = 'controller';
+/** How far back the newest labeled window is looked for, in windows: older traffic says little of a challenger now. */
+const RECENT_WINDOWS = 4;
 
 export interface RolloutOptions {
   stack: Stack;
@@ -63,7 +65,7 @@ export class RolloutManager {
     return next;
   }
 
-  private get model(): string {
+  get model(): string {
     return this.options.config.model;
   }
 
@@ -84,8 +86,14 @@ export class RolloutManager {
     if (!candidate) return;
     const champion = await stack.registry.findAlias(this.model, 'champion');
     if (champion?.version === candidate.version) return;
-    // The newest model takes the slot: it learned from fresher data than the one still undecided.
+    // Handed on again after a restart: its rollout exists already.
+    if ((await control.findRollouts({ model: this.model, limit: 1000 })).some((r) => r.challengerVersion === candidate.version)) return;
+    // The newest version takes the slot: it learned from fresher data than the one still undecided.
     const open = await control.openRollout(this.model);
+    if (open && open.challengerVersion > candidate.version) {
+      this.note(`${this.model} v${candidate.version} is older than v${open.challengerVersion}, whose rollout is undecided; not rolled out`, { version: candidate.version });
+      return;
+    }
     if (open) {
       if (open.phase === 'canary') await this.options.repository.setTrafficSplit(this.model, undefined);
       await control.updateRollout(open.id, { phase: 'rejected', reason: `superseded by v${candidate.version}` });
@@ -101,6 +109,13 @@ export class RolloutManager {
   private async continueOpen(): Promise<void> {
     const rollout = await this.options.control.openRollout(this.model);
     if (!rollout) return;
+    // Promoted, then stopped before the rollout was marked: the alias says what happened.
+    const champion = await this.options.stack.registry.findAlias(this.model, 'champion');
+    if (champion?.version === rollout.challengerVersion) {
+      if (this.options.repository.deployment(this.model).canary) await this.options.repository.setTrafficSplit(this.model, undefined);
+      await this.options.control.updateRollout(rollout.id, { phase: 'promoted' });
+      return;
+    }
     if (rollout.phase === 'evaluating') return this.evaluate(rollout);
     return this.watchCanary(rollout);
   }
@@ -136,15 +151,9 @@ export class RolloutManager {
   }
 
   private async watchCanary(rollout: Rollout): Promise<void> {
-    const { stack, control, config, repository } = this.options;
+    const { stack, config, repository } = this.options;
     const canary = config.canary;
     const champion = await stack.registry.findAlias(this.model, 'champion');
-    // Promoted, then stopped before the rollout was marked: the alias says what happened.
-    if (champion?.version === rollout.challengerVersion) {
-      await repository.setTrafficSplit(this.model, undefined);
-      await control.updateRollout(rollout.id, { phase: 'promoted', reason: rollout.reason });
-      return;
-    }
     const start = typeof rollout.details.canaryStart === 'string' ? new Date(rollout.details.canaryStart) : new Date(rollout.updatedAt);
     const split = repository.deployment(this.model).canary;
     if (!split || split.challenger !== String(rollout.challengerVersion)) {
@@ -170,8 +179,15 @@ export class RolloutManager {
 
   private async promote(rollout: Rollout, reason: string, details: JsonObject): Promise<void> {
     const { stack, control, repository } = this.options;
+    const previous = await stack.registry.findAlias(this.model, 'champion');
     await stack.registry.setAlias(this.model, 'champion', rollout.challengerVersion, { actor: ACTOR, reason: `rollout ${rollout.id}: ${reason}` });
     await repository.refresh();
+    const serving = repository.servedRefs().find((r) => r.name === this.model && r.ref === repository.deployment(this.model).ref);
+    if (serving?.version !== rollout.challengerVersion && previous) {
+      // The server could not load it: the alias goes back, so that alias and serving agree.
+      await stack.registry.setAlias(this.model, 'champion', previous.version, { actor: ACTOR, reason: `rollout ${rollout.id}: v${rollout.challengerVersion} could not be served` });
+      return this.rollBack(rollout, `v${rollout.challengerVersion} could not be loaded for serving`, details);
+    }
     if (repository.deployment(this.model).canary) await repository.setTrafficSplit(this.model, undefined);
     await control.updateRollout(rollout.id, { phase: 'promoted', reason, details });
     this.note(`${this.model} v${rollout.challengerVersion} promoted to champion: ${reason}`, { version: rollout.challengerVersion });
@@ -186,7 +202,7 @@ export class RolloutManager {
 
   private async metricOf(version: ModelVersion): Promise<MetricName> {
     const configured = this.options.config.metric;
-    if (configured && isMetricName(configured)) return configured;
+    if (configured) return configured;
     return DEFAULT_CHANGE_METRIC[predictionOutput(version.signature as unknown as ModelSignature).task];
   }
 
@@ -205,7 +221,8 @@ export class RolloutManager {
       const dataset = join(scratch, 'window.parquet');
       const window = await withDuckDb(async (db) => {
         const labeled = `SELECT p.*, l.label AS ${quoteIdentifier('__label')}, ${bucketSql(windowMs)} AS bucket FROM ${log} p JOIN ${labels} l ON l.prediction_id = p.prediction_id AND l."row" = p."row"
-          WHERE p.model = ${quoteLiteral(this.model)} AND p.version = ${champion.version} AND p.arm <> 'shadow'`;
+          WHERE p.model = ${quoteLiteral(this.model)} AND p.version = ${champion.version} AND p.arm <> 'shadow'
+            AND p."timestamp" >= epoch_ms(${this.options.clock() - RECENT_WINDOWS * windowMs})`;
         await db.run(`CREATE TEMP TABLE labeled AS ${labeled}`);
         const [newest] = await queryRows(db, `SELECT bucket, count(*) AS n FROM labeled GROUP BY bucket HAVING count(*) >= ${config.minLabeled} ORDER BY bucket DESC LIMIT 1`);
         if (!newest) return undefined;

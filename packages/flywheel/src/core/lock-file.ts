@@ -39,16 +39,38 @@ export async function withLockFile<T>(path: string, work: () => Promise<T>, opti
   } finally {
     // Only our own taking is removed: a lock that was taken over meanwhile belongs to its new holder.
     if ((await readHolder(path))?.token === own.token) await rm(path, { force: true });
+    held.delete(own.token);
   }
+}
+
+/** Tokens of the locks this process holds now. */
+const held = new Set<string>();
+
+/**
+ * A lock naming this very process that this process did not take: left by an earlier process that
+ * had the same pid (a container restarted after a kill, its process 1 again).
+ */
+function staleOfThisPid(holder: Holder): boolean {
+  return holder.pid === process.pid && !held.has(holder.token);
 }
 
 async function acquire(path: string, timeoutMs: number): Promise<Holder> {
   const own: Holder = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') };
+  held.add(own.token);
+  try {
+    return await acquireAs(path, own, timeoutMs);
+  } catch (error) {
+    held.delete(own.token);
+    throw error;
+  }
+}
+
+async function acquireAs(path: string, own: Holder, timeoutMs: number): Promise<Holder> {
   const deadline = Date.now() + timeoutMs;
   for (let poll = 10; ; poll = Math.min(poll * 2, MAX_POLL_MS)) {
     if (await create(path, own)) return own;
     const holder = await readHolder(path);
-    if (holder && holder.host === own.host && !processAlive(holder.pid)) {
+    if (holder && holder.host === own.host && (!processAlive(holder.pid) || staleOfThisPid(holder))) {
       await takeOver(path, holder);
       continue;
     }

@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ControllerNote } from '../controller/controller-state.js';
@@ -50,7 +50,23 @@ export async function writeReplayProgress(home: string, progress: ReplayProgress
 
 /** Keeps a controller note, so the timeline survives a restart; synchronous, so notes stay in order. */
 export function keepNote(home: string, note: ControllerNote): void {
-  appendFileSync(join(folder(home), 'notes.ndjson'), `${JSON.stringify(note)}\n`);
+  const path = join(folder(home), 'notes.ndjson');
+  // A line cut short by a kill is ended first, so the next note starts a line of its own.
+  const cut = existsSync(path) && !endsWithNewline(path);
+  appendFileSync(path, `${cut ? '\n' : ''}${JSON.stringify(note)}\n`);
+}
+
+function endsWithNewline(path: string): boolean {
+  const size = statSync(path).size;
+  if (size === 0) return true;
+  const fd = openSync(path, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The notes kept so far; a line cut short by a crash is skipped. */

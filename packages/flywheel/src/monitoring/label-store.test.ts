@@ -175,10 +175,10 @@ describe('ingestLabels', () => {
   it('waits for a lock held by a running process, and gives up naming it', async () => {
     await mkdir(labelStoreDir(home), { recursive: true });
     const lock = join(labelStoreDir(home), '.lock');
-    await writeFile(lock, `${process.pid}\n`);
+    await writeFile(lock, `${process.ppid}\n`);
     const error = await ingestLabels({ home, rows: [{ predictionId: 'a', label: 1 }], lockTimeoutMs: 200 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
-    expect((error as Error).message).toContain(`${lock} is held by process ${process.pid}`);
+    expect((error as Error).message).toContain(`${lock} is held by process ${process.ppid}`);
     expect(await storedLabels()).toEqual([]);
   });
 

@@ -135,6 +135,12 @@ describe('monitoring a served model', () => {
     expect(windows[1]!.report!.features.map((f) => f.name)).toEqual(['prediction']);
   });
 
+  it('keeps the version\'s first window as the prediction reference when the range starts later', async () => {
+    const signature = version.signature as unknown as ModelSignature;
+    const windows = await outputDrift({ home: stack.home, model: 'flights', version: 1, signature, prediction: predictionOutput(signature), windowMs: DAY, since: new Date(FIRST_DAY + DAY) });
+    expect(windows.map((w) => [w.start.getTime(), w.reference ?? false, w.report === null])).toEqual([[FIRST_DAY + DAY, false, false], [FIRST_DAY + 2 * DAY, false, false]]);
+  });
+
   it('refuses a window shorter than a second and an empty range', async () => {
     await expect(livePerformance({ home: stack.home, registry: stack.registry, model: 'flights', windowMs: 10 })).rejects.toThrow(/window/);
     await expect(livePerformance({ home: stack.home, registry: stack.registry, model: 'flights', windowMs: DAY, since: new Date(FIRST_DAY), until: new Date(FIRST_DAY) })).rejects.toThrow(/until/);

@@ -10,7 +10,7 @@ import { quoteIdentifier, quoteLiteral, queryRows, toNumber, withDuckDb } from '
 import type { PredictionOutput } from '../evaluate/model-task.js';
 import type { ModelSignature, TensorSpec } from '../onnx/model-signature.js';
 import { predictionLogDir, predictionLogRelation } from '../serving/prediction-log/parquet-prediction-log.js';
-import { bucketSql, checkWindowRange, predictionSql, recordFilterSql, windowBounds, type WindowRange } from './monitor-windows.js';
+import { bucketSql, checkWindowRange, predictionSql, recordFilterSql, windowBounds, windowOf, type WindowRange } from './monitor-windows.js';
 
 /** Windows with fewer rows than this are listed without a comparison: too few to say anything. */
 export const DEFAULT_MIN_WINDOW_ROWS = 100;
@@ -59,9 +59,9 @@ export async function inputDrift(options: WindowDriftOptions): Promise<DriftWind
   const columns = options.inputs.filter((spec) => profiled.has(spec.name)).map((spec) => `${inputSql(spec)} AS ${quoteIdentifier(spec.name)}`);
   const ignored = Object.fromEntries([...profiled].filter((name) => !options.inputs.some((spec) => spec.name === name)).map((name) => [name, { ignore: true }]));
   const records = `SELECT ${bucketSql(options.windowMs)} AS bucket, ${columns.join(', ')} FROM ${log} WHERE ${recordFilterSql(options.model, options)} AND arm <> 'shadow'${options.version === undefined ? '' : ` AND version = ${Math.trunc(options.version)}`}`;
-  return compareWindows(records, options.windowMs, options.minRows, async (file) =>
+  return compareWindows(records, options.windowMs, options.minRows, undefined, async (file) =>
     detectDrift({ reference: options.reference, current: file, options: { ...options.drift, features: { ...ignored, ...options.drift?.features } } }),
-  );
+  false);
 }
 
 export interface OutputDriftOptions extends WindowRange {
@@ -77,7 +77,7 @@ export interface OutputDriftOptions extends WindowRange {
 /**
  * Output (prediction) drift of one model version: its predictions in each window against its
  * predictions in its first window of at least `minRows` rows — the distribution the version
- * answered with when it started serving.
+ * answered with when it started serving, whatever range is asked for.
  *
  * @example
  *   const windows = await outputDrift({ home, model: 'flights', version: 3, signature, prediction: predictionOutput(signature), windowMs: 86_400_000 });
@@ -86,45 +86,51 @@ export async function outputDrift(options: OutputDriftOptions): Promise<DriftWin
   checkWindowRange(options);
   const log = await predictionLogRelation(predictionLogDir(options.home), options.model);
   if (log === undefined) return [];
+  // The whole history of the version (up to `until`): its first window is the reference however late the range starts.
+  const { since, ...upTo } = options;
   const records = `SELECT ${bucketSql(options.windowMs)} AS bucket, ${predictionSql(options.signature, options.prediction)} AS prediction
-    FROM ${log} WHERE ${recordFilterSql(options.model, options)} AND version = ${Math.trunc(options.version)}`;
-  let reference: string | undefined;
-  return compareWindows(records, options.windowMs, options.minRows, async (file) => {
-    if (reference === undefined) {
-      reference = file;
-      return 'reference';
-    }
-    return detectDrift({ reference, current: file, options: options.drift });
-  });
+    FROM ${log} WHERE ${recordFilterSql(options.model, upTo)} AND version = ${Math.trunc(options.version)}`;
+  return compareWindows(records, options.windowMs, options.minRows, since && windowOf(since, options.windowMs), async (file, reference) =>
+    detectDrift({ reference, current: file, options: options.drift }),
+  );
 }
 
 /**
  * Writes each window's rows of `records` (a query with a `bucket` column) to a Parquet file of
- * its own and hands it to `compare`, oldest window first. The files live until every window is done.
+ * its own and hands it to `compare`, oldest window first, with windows before `fromBucket` left
+ * out. With `compare` taking a reference, the first window of at least `minRows` rows (from
+ * any time) is written first and handed over with every other window. The files live until every
+ * window is done.
  */
 async function compareWindows(
   records: string,
   windowMs: number,
   minRows = DEFAULT_MIN_WINDOW_ROWS,
-  compare: (file: string) => Promise<DriftReport | 'reference'>,
+  fromBucket: number | undefined,
+  compare: (file: string, reference: string) => Promise<DriftReport>,
+  withReference = true,
 ): Promise<DriftWindow[]> {
   const scratch = await mkdtemp(join(tmpdir(), 'flywheel-windows-'));
   try {
     return await withDuckDb(async (db) => {
       await db.run(`CREATE TEMP TABLE windowed AS ${records}`);
       const buckets = await queryRows(db, 'SELECT bucket, count(*) AS rows FROM windowed GROUP BY bucket ORDER BY bucket');
+      const referenceRow = withReference ? buckets.find((row) => (toNumber(row.rows) as number) >= minRows) : undefined;
+      const referenceBucket = referenceRow ? (toNumber(referenceRow.bucket) as number) : undefined;
+      const referenceFile = join(scratch, 'reference.parquet');
+      if (referenceBucket !== undefined) await writeWindow(db, referenceBucket, referenceFile);
       const windows: DriftWindow[] = [];
       for (const row of buckets) {
         const bucket = toNumber(row.bucket) as number;
+        if (fromBucket !== undefined && bucket < fromBucket) continue;
         const rows = toNumber(row.rows) as number;
         const window: DriftWindow = { ...windowBounds(bucket, windowMs), rows, report: null };
         windows.push(window);
-        if (rows < minRows) continue;
+        if (bucket === referenceBucket) window.reference = true;
+        if (rows < minRows || window.reference || (withReference && referenceBucket === undefined)) continue;
         const file = join(scratch, `window-${bucket}.parquet`);
         await writeWindow(db, bucket, file);
-        const outcome = await compare(file);
-        if (outcome === 'reference') window.reference = true;
-        else window.report = outcome;
+        window.report = await compare(file, referenceFile);
       }
       return windows;
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,12 @@ import { polling } from './data-arrival.contract.js';
 import type { FileLister, ListedFile } from './file-lister.js';
 import { folderFileLister } from './folder-file-lister.js';
 import { alertSource, dataArrivalSource, scheduleSource } from './trigger-sources.js';
+
+/** A data event's key: the digest of its files' keys. */
+function filesKey(...keys: string[]): string {
+  return `files:${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
+}
+
 
 const at = (iso: string) => new Date(iso);
 const T = Date.UTC(2026, 0, 1);
@@ -99,7 +106,7 @@ describe('dataArrivalSource', () => {
     expect(await source.poll(T + 1000 + DEBOUNCE - 1)).toEqual({ events: [] });
     expect(await source.poll(T + 1000 + DEBOUNCE)).toEqual({
       events: [{
-        eventKey: `files:${keyOf(file, 3)}`,
+        eventKey: filesKey(keyOf(file, 3)),
         event: { kind: 'data', time: iso(T + 1000 + DEBOUNCE), file, files: [file] },
         state: { handled: [keyOf(file, 3)] },
       }],
@@ -119,7 +126,7 @@ describe('dataArrivalSource', () => {
     expect(await source.poll(T + 1000 + 2 * DEBOUNCE)).toEqual({ events: [] });
     expect(await source.poll(T + 1000 + 3 * DEBOUNCE - 1)).toEqual({ events: [] });
     const fired = await source.poll(T + 1000 + 3 * DEBOUNCE);
-    expect(fired.events.map((e) => e.eventKey)).toEqual([`files:${keyOf(file, 6, 1_700_000_100)}`]);
+    expect(fired.events.map((e) => e.eventKey)).toEqual([filesKey(keyOf(file, 6, 1_700_000_100))]);
   });
 
   it('fires one event for files that settle together, and a later file on its own', async () => {
@@ -131,7 +138,7 @@ describe('dataArrivalSource', () => {
     const c = await put('c.parquet', 'ccc');
     expect(await source.poll(T + 1000 + DEBOUNCE)).toEqual({
       events: [{
-        eventKey: `files:${keyOf(a, 1)}|${keyOf(b, 2)}`,
+        eventKey: filesKey(keyOf(a, 1), keyOf(b, 2)),
         event: { kind: 'data', time: iso(T + 1000 + DEBOUNCE), file: a, files: [a, b] },
         state: { handled: [keyOf(a, 1), keyOf(b, 2)] },
       }],
@@ -139,7 +146,7 @@ describe('dataArrivalSource', () => {
     expect(await source.poll(T + 1000 + 2 * DEBOUNCE - 1)).toEqual({ events: [] });
     expect(await source.poll(T + 1000 + 2 * DEBOUNCE)).toEqual({
       events: [{
-        eventKey: `files:${keyOf(c, 3)}`,
+        eventKey: filesKey(keyOf(c, 3)),
         event: { kind: 'data', time: iso(T + 1000 + 2 * DEBOUNCE), file: c, files: [c] },
         state: { handled: [keyOf(a, 1), keyOf(b, 2), keyOf(c, 3)] },
       }],
@@ -162,7 +169,7 @@ describe('dataArrivalSource', () => {
     expect(await source.poll(T + 6 * DEBOUNCE)).toEqual({ events: [] });
     expect(await source.poll(T + 7 * DEBOUNCE)).toEqual({
       events: [{
-        eventKey: `files:${keyOf(file, 4, 1_700_000_500)}`,
+        eventKey: filesKey(keyOf(file, 4, 1_700_000_500)),
         event: { kind: 'data', time: iso(T + 7 * DEBOUNCE), file, files: [file] },
         state: { handled: [keyOf(file, 4, 1_700_000_500)] },
       }],
@@ -204,7 +211,7 @@ describe('dataArrivalSource', () => {
     expect(await source.poll(T + 4 * DEBOUNCE)).toEqual({ events: [] });
     expect(await source.poll(T + 5 * DEBOUNCE)).toEqual({
       events: [{
-        eventKey: `files:${keyOf(b, 1)}`,
+        eventKey: filesKey(keyOf(b, 1)),
         event: { kind: 'data', time: iso(T + 5 * DEBOUNCE), file: b, files: [b] },
         state: { handled: [keyOf(a, 3), keyOf(b, 1)] },
       }],
@@ -243,13 +250,13 @@ describe('dataArrivalSource over any lister', () => {
     await source.poll(T);
     lister.files = [{ path: 's3://landing/a.parquet', size: 3, mtimeMs: 1_700_000_000_000, version: 'v1' }];
     await source.poll(T + 1000);
-    expect((await source.poll(T + 1000 + DEBOUNCE)).events.map((e) => e.eventKey)).toEqual(['files:s3://landing/a.parquet:3:1700000000000:v1']);
+    expect((await source.poll(T + 1000 + DEBOUNCE)).events.map((e) => e.eventKey)).toEqual([filesKey('s3://landing/a.parquet:3:1700000000000:v1')]);
 
     lister.files = [{ ...lister.files[0]!, version: 'v2' }];
     expect(await source.poll(T + 2 * DEBOUNCE)).toEqual({ events: [] });
     expect(await source.poll(T + 3 * DEBOUNCE)).toEqual({
       events: [{
-        eventKey: 'files:s3://landing/a.parquet:3:1700000000000:v2',
+        eventKey: filesKey('s3://landing/a.parquet:3:1700000000000:v2'),
         event: { kind: 'data', time: iso(T + 3 * DEBOUNCE), file: 's3://landing/a.parquet', files: ['s3://landing/a.parquet'] },
         state: { handled: ['s3://landing/a.parquet:3:1700000000000:v2'] },
       }],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JsonObject } from '../core/json.js';
 import type { ControlStore } from '../metadata/control-store.js';
 import type { CronSchedule } from './cron-schedule.js';
@@ -97,12 +98,16 @@ export function dataArrivalSource(lister: FileLister, debounceMs: number): Trigg
       }
       if (settled.length === 0) return { events: [] };
       for (const file of settled) sightings.delete(file.path);
+      // Files gone before they settled are forgotten, so the map stays as large as the place watched.
+      const listed = new Set(files.map((f) => f.path));
+      for (const path of sightings.keys()) if (!listed.has(path)) sightings.delete(path);
       const keys = settled.map(keyOf).sort();
       // Keys of files no longer there are dropped, so the state stays as large as the listing.
       const present = new Set(files.map(keyOf));
       return {
         events: [{
-          eventKey: `files:${keys.join('|')}`,
+          // A digest: the keys of many files would outgrow what a database index takes.
+          eventKey: `files:${createHash('sha256').update(keys.join('\n')).digest('hex')}`,
           event: { kind: 'data', time: now.toISOString(), file: settled[0]!.path, files: settled.map((f) => f.path).sort() },
           state: { handled: [...[...handled].filter((key) => present.has(key)), ...keys] },
         }],

@@ -17,8 +17,8 @@ import { progressPrinter } from '../progress.js';
 import { consoleLogger } from './serve.js';
 import { describeStatus } from './status-text.js';
 
-/** A controller is taken for alive while its heartbeat is younger than this. */
-const HEARTBEAT_FRESH_MS = 15_000;
+/** A controller is taken for alive while its process lives and its heartbeat is younger than this. */
+const HEARTBEAT_FRESH_MS = 10 * 60_000;
 
 /** `flywheel up`, `flywheel status`, `flywheel trigger <name>`: the continuous-training controller. */
 export function registerLoopCommands(program: Command): void {
@@ -71,39 +71,46 @@ export function registerLoopCommands(program: Command): void {
         const loop = await loadLoopConfig(stack.projectDir, flags.loop);
         const trigger = loop.triggers.find((t) => t.name === name);
         if (!trigger) throw new NotFoundError('trigger', name, `triggers in ${loop.file}: ${loop.triggers.map((t) => t.name).join(', ') || '(none)'}`);
-        const now = new Date();
-        const running = liveController(await readControllerState(stack.home));
-        const firing = await stack.control.fire({
+        const record = () => stack.control.fire({
           trigger: name, eventKey: `manual:${newId('manual')}`, runId: newId('run'),
-          event: { kind: 'manual', time: now.toISOString(), by: `${userInfo().username}@${hostname()}` },
+          event: { kind: 'manual', time: new Date().toISOString(), by: `${userInfo().username}@${hostname()}` },
         });
-        if (!firing) throw new ConflictError(`trigger ${name} could not record the firing`);
-        if (running) {
-          process.stdout.write(`fired ${name}: run ${firing.runId} starts in the controller (pid ${running.pid}); follow it with \`flywheel status\`\n`);
-          return;
+        // Who runs it is decided by the controller lock, not the heartbeat: a controller busy with a
+        // long first pass still holds the lock.
+        let ranHere = false;
+        try {
+          await withLockFile(join(stack.home, 'controller.lock'), async () => {
+            ranHere = true;
+            const firing = await record();
+            if (!firing) throw new ConflictError(`trigger ${name} could not record the firing`);
+            process.stdout.write(`fired ${name}: no controller is running, so the run ${firing.runId} runs here\n`);
+            const status = await runHere(stack, loop, firing, !flags.quiet);
+            process.exitCode = status === 'complete' ? EXIT.ok : EXIT.failed;
+          }, { timeoutMs: 300 });
+        } catch (error) {
+          if (ranHere || !(error instanceof ConflictError)) throw error;
+          const firing = await record();
+          const state = await readControllerState(stack.home);
+          process.stdout.write(`fired ${name}: run ${firing?.runId ?? '?'} starts in the controller${state ? ` (pid ${state.pid})` : ''}; follow it with \`flywheel status\`\n`);
         }
-        process.stdout.write(`fired ${name}: no controller is running, so the run ${firing.runId} runs here\n`);
-        const status = await runHere(stack, loop, firing, !flags.quiet);
-        process.exitCode = status === 'complete' ? EXIT.ok : EXIT.failed;
       }),
     );
 }
 
-/** Runs one firing in this process, holding the controller lock so that no controller starts it too. */
+/** Runs one firing in this process (the caller holds the controller lock, so no controller starts it too). */
 async function runHere(stack: Stack, loop: LoopConfig, firing: Firing, logs: boolean): Promise<string> {
   const { FiringRunner } = await import('../../controller/firing-runner.js');
-  return withLockFile(join(stack.home, 'controller.lock'), async () => {
-    const runner = new FiringRunner({
-      stack, control: stack.control, triggers: loop.triggers, maxConcurrentRuns: loop.maxConcurrentRuns, only: firing.id,
-      onRunEvent: progressPrinter({ logs }),
-    });
-    await runner.tick();
-    await runner.drain();
-    const [done] = await stack.control.findFirings({ trigger: firing.trigger, limit: 20 }).then((all) => all.filter((f) => f.id === firing.id));
-    return done?.status ?? 'failed';
-  }, { timeoutMs: 1500 });
+  const runner = new FiringRunner({
+    stack, control: stack.control, triggers: loop.triggers, maxConcurrentRuns: loop.maxConcurrentRuns, only: firing.id,
+    onRunEvent: progressPrinter({ logs }),
+  });
+  await runner.tick();
+  await runner.drain();
+  const done = (await stack.control.findFirings({ trigger: firing.trigger, limit: 20 })).find((f) => f.id === firing.id);
+  return done?.status ?? 'failed';
 }
 
+/** Whether the controller that wrote the state still runs: its process lives and its heartbeat is recent (a long first pass can delay one). */
 function liveController(state: ControllerState | undefined): ControllerState | undefined {
   if (!state) return undefined;
   const fresh = Date.now() - Date.parse(state.heartbeatAt) < HEARTBEAT_FRESH_MS;

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import type { Stack } from '../../config/stack.js';
 import { parseDuration } from '../../core/duration.js';
+import type { Firing } from '../../metadata/control-store.js';
 import { projectDir, withStack } from '../context.js';
 import { parseTime } from './monitor-windows.js';
 
@@ -27,7 +29,7 @@ export function registerMonitorReportCommand(monitor: Command): void {
           model, metric: flags.metric, generatedAt: new Date(), monitoring,
           aliasMoves: await stack.registry.aliasHistory(model),
           rollouts: await stack.control.findRollouts({ model, limit: 1000 }),
-          firings: await stack.control.findFirings({ limit: 1000 }),
+          firings: await firingsOf(stack, model),
           alerts: await stack.control.findAlerts({ model, limit: 1000 }),
           champion: champion ? await versionLineage(stack, model, champion.version) : null,
         });
@@ -36,4 +38,10 @@ export function registerMonitorReportCommand(monitor: Command): void {
         process.stdout.write(`report of ${model}: ${monitoring.performance.length} window(s) × version(s); written to ${file}\n`);
       }),
     );
+}
+
+/** Firings about this model: their event names it (an alert), or their run registered a version of it. */
+async function firingsOf(stack: Stack, model: string): Promise<Firing[]> {
+  const runs = new Set((await stack.registry.listVersions(model)).map((v) => v.tags.run));
+  return (await stack.control.findFirings({ limit: 1000 })).filter((f) => f.event.model === model || runs.has(f.runId));
 }
