@@ -17,6 +17,9 @@ export class MonitorGauges {
   }
 
   update(report: ModelMonitoring): void {
+    // Only what the newest report says: retired versions and metrics that became undefined go.
+    this.live.remove({ model: report.model });
+    this.drift.remove({ model: report.model });
     const versions = new Set(report.performance.map((w) => w.version));
     for (const version of versions) {
       const labeled = report.performance.filter((w) => w.version === version && w.labeled > 0).at(-1);

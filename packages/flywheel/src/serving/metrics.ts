@@ -47,6 +47,14 @@ abstract class Metric<Child> {
     return child;
   }
 
+  /** Drops the series whose labels have these values, e.g. `{ model: 'flights' }`, so that stale ones stop being exposed. */
+  remove(match: Readonly<Record<string, string>>): void {
+    const at = Object.entries(match).map(([name, value]) => [this.labelNames.indexOf(name), value] as const);
+    for (const [key, { values }] of this.children) {
+      if (at.every(([i, value]) => i >= 0 && values[i] === value)) this.children.delete(key);
+    }
+  }
+
   protected abstract create(): Child;
   abstract expose(): string;
 
