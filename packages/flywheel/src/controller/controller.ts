@@ -226,6 +226,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       clearTimeout(timer);
       await ticking;
       await runner.stop();
+      for (const source of sources.values()) source.close?.();
       await server?.close();
       note('controller stopped');
       release();

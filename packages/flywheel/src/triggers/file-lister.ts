@@ -23,6 +23,8 @@ export interface FileLister {
    * bucket is gone, with another error when it cannot be listed; the message names the place.
    */
   list(): Promise<ListedFile[]>;
+  /** Lets go of what listing holds (an S3 client's connections); optional. */
+  close?(): void;
 }
 
 /** The folder or bucket a data trigger watches does not exist (now); the trigger watches on. */

@@ -101,7 +101,11 @@ describe('s3FileLister', () => {
       expect(Math.abs(file.mtimeMs - Date.now())).toBeLessThan(60_000);
       expect(file.version).toMatch(/^[0-9a-f]{32}$/);
     }
-    expect((await lister(`s3://${bucket}/*.parquet`).list()).map((f) => f.path)).toEqual([`s3://${bucket}/d.parquet`]);
+    const top = lister(`s3://${bucket}/*.parquet`);
+    expect((await top.list()).map((f) => f.path)).toEqual([`s3://${bucket}/d.parquet`]);
+    // Closed (the controller stopping), it lets its client go and makes a new one if asked again.
+    top.close?.();
+    expect((await top.list()).map((f) => f.path)).toEqual([`s3://${bucket}/d.parquet`]);
     await deleteBucket(bucket);
   });
 

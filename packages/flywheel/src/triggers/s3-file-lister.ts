@@ -115,6 +115,10 @@ export function s3FileLister(options: S3FileListerOptions): FileLister {
       } while (ContinuationToken !== undefined);
       return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
+    close() {
+      client?.destroy();
+      client = undefined;
+    },
   };
 }
 

@@ -28,6 +28,8 @@ export interface PollResult {
  */
 export interface TriggerSource {
   poll(state: JsonObject | undefined, now: Date): Promise<PollResult>;
+  /** Lets go of what polling holds, when the controller stops; optional. */
+  close?(): void;
 }
 
 /**
@@ -77,6 +79,7 @@ interface Sighting {
 export function dataArrivalSource(lister: FileLister, debounceMs: number): TriggerSource {
   const sightings = new Map<string, Sighting>();
   return {
+    close: () => lister.close?.(),
     async poll(state, now) {
       let files: ListedFile[];
       try {
