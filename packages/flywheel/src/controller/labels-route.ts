@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { ingestLabels } from '../monitoring/label-store.js';
 import type { JsonRoute } from '../serving/prediction-server.js';
+import { fieldPath } from '../core/field-path.js';
 
 const labelsBody = z.strictObject({
   labels: z.array(z.strictObject({ prediction_id: z.string(), row: z.number().optional(), label: z.unknown() })).max(1_000_000),
@@ -24,7 +25,7 @@ export function labelsRoute(home: string, clock: () => number): JsonRoute {
       const parsed = labelsBody.safeParse(body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new InvalidInputError(issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || 'body', issue.message);
+        throw new InvalidInputError(fieldPath(issue.path, 'body'), issue.message);
       }
       const result = await ingestLabels({
         home, now: clock,

@@ -11,6 +11,7 @@ import { METRIC_NAMES } from '../evaluate/metric-catalog.js';
 import { alertRuleSchema } from '../monitoring/alert-rules.js';
 import { parseCronSchedule, type CatchUpPolicy, type CronSchedule } from '../triggers/cron-schedule.js';
 import { isS3Url, s3FilePattern } from '../triggers/s3-file-lister.js';
+import { fieldPath } from '../core/field-path.js';
 
 /** The files `flywheel up` looks for in the project folder, first found wins. */
 export const LOOP_FILE_NAMES = ['flywheel.loop.ts', 'flywheel.loop.mjs', 'flywheel.loop.js', 'flywheel.loop.json'];
@@ -176,8 +177,7 @@ export function compileLoopConfig(value: unknown, projectDir: string, file?: str
   const parsed = loopConfigSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const key = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(loop)';
-    throw new ConfigError(key, source, issue.message);
+    throw new ConfigError(fieldPath(issue.path, '(loop)'), source, issue.message);
   }
   const loop = parsed.data;
   const rules = new Set<string>();

@@ -1,6 +1,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { IncompatibleStateError, InvalidInputError, NotFoundError } from '../core/errors.js';
+import { fieldPath } from '../core/field-path.js';
 
 /**
  * Writes a JSON document pretty-printed (two spaces, trailing newline) so that people can read,
@@ -56,14 +57,8 @@ export function parseFormat<T>(value: unknown, format: string | readonly string[
   }
   const result = parser.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.slice(0, 5).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    const problems = result.error.issues.slice(0, 5).map((issue) => `${fieldPath(issue.path, '(document)')}: ${issue.message}`);
     throw new InvalidInputError(origin, problems.join('; '));
   }
   return result.data;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
-  return out || '(document)';
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import type { HostTensor, ServedModel } from './served-model.js';
 import { tensorDataToJson, type JsonScalar } from './tensor-json.js';
+import { fieldPath } from '../core/field-path.js';
 
 export interface PredictRequest {
   /** Which model; may be left out when the server serves one. */
@@ -28,8 +29,7 @@ export function parsePredictRequest(body: unknown): PredictRequest {
   const parsed = predictRequest.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-    throw new InvalidInputError(path || 'body', issue?.message ?? 'invalid prediction request');
+    throw new InvalidInputError(fieldPath(issue?.path ?? [], 'body'), issue?.message ?? 'invalid prediction request');
   }
   const { model, version, instances } = parsed.data;
   const versionNumber = version === undefined ? undefined : Number(version);

@@ -5,6 +5,7 @@ import type { Deployment, ModelRef } from './model-repository.js';
 import type { ExtraFields } from './model-inputs.js';
 import type { PredictionLogSink } from './prediction-log/prediction-log-sink.js';
 import { parseStickyKey, type StickyKey } from './traffic-split.js';
+import { fieldPath } from '../core/field-path.js';
 
 /** Where the server reports what happened: failed requests, hot swaps, prediction log trouble. */
 export interface ServingLogger {
@@ -133,8 +134,7 @@ export function compileServingOptions(options: PredictionServingOptions): Compil
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-    throw new InvalidInputError(path || 'options', issue?.message ?? 'invalid');
+    throw new InvalidInputError(fieldPath(issue?.path ?? [], 'options'), issue?.message ?? 'invalid');
   }
   const o = parsed.data;
   const deployments: Deployment[] = [];
