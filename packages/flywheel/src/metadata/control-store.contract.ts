@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { Alert, ControlStore, NewAlert, NewFiring, NewRollout } from './control-store.js';
 import type { MetadataBackend } from './metadata-backend.js';
+import { rejection } from '../core/test-support.js';
 
 const JAN = new Date('2001-01-01T00:00:00.000Z');
 const FEB = new Date('2001-02-01T00:00:00.000Z');
@@ -47,15 +48,6 @@ export function runControlStoreContract(label: string, open: () => Promise<Metad
     afterEach(async () => {
       await backend.close();
     });
-
-    async function rejection(promise: Promise<unknown>): Promise<unknown> {
-      try {
-        await promise;
-      } catch (error) {
-        return error;
-      }
-      throw new Error('expected a rejection');
-    }
 
     async function invalidField(promise: Promise<unknown>): Promise<string> {
       const error = await rejection(promise);

@@ -3,6 +3,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.
 import type { MetadataBackend } from './metadata-backend.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { Artifact, Execution, LineageGraph } from './model.js';
+import { rejection } from '../core/test-support.js';
 
 /**
  * The behaviour every MetadataStore must have. `open` returns a backend over an empty database
@@ -27,15 +28,6 @@ export function runMetadataStoreContract(label: string, open: () => Promise<Meta
     async function artifact(uri: string, type = 'Dataset'): Promise<Artifact> {
       const [stored] = await store.putArtifacts([{ type, uri }]);
       return stored as Artifact;
-    }
-
-    async function rejection(promise: Promise<unknown>): Promise<unknown> {
-      try {
-        await promise;
-      } catch (error) {
-        return error;
-      }
-      throw new Error('expected a rejection');
     }
 
     describe('types', () => {

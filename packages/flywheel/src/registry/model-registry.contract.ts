@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { MetadataBackend } from '../metadata/metadata-backend.js';
 import type { ModelRegistry } from './model-registry.js';
+import { rejection } from '../core/test-support.js';
 
 const WHY = { actor: 'alice', reason: 'auc improved' };
 
@@ -24,15 +25,6 @@ export function runModelRegistryContract(label: string, open: () => Promise<Meta
     afterEach(async () => {
       await backend.close();
     });
-
-    async function rejection(promise: Promise<unknown>): Promise<unknown> {
-      try {
-        await promise;
-      } catch (error) {
-        return error;
-      }
-      throw new Error('expected a rejection');
-    }
 
     async function versions(name: string, count: number): Promise<void> {
       for (let i = 1; i <= count; i++) await registry.createVersion(name, { uri: `file:///${name}/${i}.onnx`, digest: `d${i}` });

@@ -5,6 +5,11 @@ import {
 } from './errors.js';
 import type { Metric, Run, SearchRunsQuery } from './model.js';
 import type { TrackingStore } from './tracking-store.js';
+import { rejection as rejectionOf } from '../core/test-support.js';
+
+/** What the store throws: an error with its stable code, and the field at fault for bad input. */
+type StoreError = Error & { code: string; field?: string };
+const rejection = (promise: Promise<unknown>) => rejectionOf<StoreError>(promise);
 
 /**
  * The behaviour every TrackingStore must have, MLflow's semantics, limits and messages included.
@@ -25,15 +30,6 @@ export function runTrackingStoreContract(label: string, open: () => Promise<Meta
     afterEach(async () => {
       await backend.close();
     });
-
-    async function rejection(promise: Promise<unknown>): Promise<Error & { code: string; field?: string }> {
-      try {
-        await promise;
-      } catch (error) {
-        return error as Error & { code: string };
-      }
-      throw new Error('expected a rejection');
-    }
 
     async function expectInvalid(promise: Promise<unknown>, message: string): Promise<void> {
       const error = await rejection(promise);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../core/json.js';
 import { WatchedPlaceMissingError, type FileLister } from './file-lister.js';
@@ -7,6 +8,11 @@ import { dataArrivalSource, type PollResult, type TriggerSource } from './trigge
  * Polls a source the way the controller does: the state of the last event fired is saved, or the
  * state the poll gives when nothing fires.
  */
+/** A data event's key as the source makes it: the digest of its files' keys, for exact expectations. */
+export function filesKey(...keys: string[]): string {
+  return `files:${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
+}
+
 export function polling(source: TriggerSource) {
   let state: JsonObject | undefined;
   return {

@@ -1,19 +1,13 @@
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import crypto from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { LocalS3Server } from '../artifacts/s3/s3rver-fixture.js';
-import { startLocalS3 } from '../artifacts/s3/s3rver-fixture.js';
+import { closedPort, startLocalS3 } from '../artifacts/s3/s3rver-fixture.js';
 import { InvalidInputError } from '../core/errors.js';
-import { polling, runDataArrivalContract } from './data-arrival.contract.js';
+import { filesKey, polling, runDataArrivalContract } from './data-arrival.contract.js';
 import { WatchedPlaceUnreadableError } from './file-lister.js';
 import { compileS3FileListerOptions, s3FileLister, s3FilePattern, type S3FileListerOptions } from './s3-file-lister.js';
 import { dataArrivalSource } from './trigger-sources.js';
-
-/** A data event's key: the digest of its files' keys. */
-function filesKey(...keys: string[]): string {
-  return `files:${crypto.createHash('sha256').update(keys.join('\n')).digest('hex')}`;
-}
 
 
 const T = Date.UTC(2026, 0, 1);
@@ -231,12 +225,3 @@ describe('compileS3FileListerOptions', () => {
     expect(() => compileS3FileListerOptions({ url: 's3://landing/*.csv', pageSize: 1001 })).toThrow('pageSize: 1001 is not an integer from 1 to 1000');
   });
 });
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

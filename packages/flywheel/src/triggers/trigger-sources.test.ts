@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,15 +6,10 @@ import type { Alert, NewAlert } from '../metadata/control-store.js';
 import type { MetadataBackend } from '../metadata/metadata-backend.js';
 import { openSqliteMetadataBackend } from '../metadata/sql/sqlite/open-sqlite-metadata.js';
 import { parseCronSchedule } from './cron-schedule.js';
-import { polling } from './data-arrival.contract.js';
+import { filesKey, polling } from './data-arrival.contract.js';
 import type { FileLister, ListedFile } from './file-lister.js';
 import { folderFileLister } from './folder-file-lister.js';
 import { alertSource, dataArrivalSource, scheduleSource } from './trigger-sources.js';
-
-/** A data event's key: the digest of its files' keys. */
-function filesKey(...keys: string[]): string {
-  return `files:${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
-}
 
 
 const at = (iso: string) => new Date(iso);

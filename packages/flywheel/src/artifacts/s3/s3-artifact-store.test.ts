@@ -1,7 +1,6 @@
 import { CreateBucketCommand, DeleteBucketCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,7 +12,7 @@ import type { S3ArtifactStoreOptions } from './s3-artifact-store.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
 import { s3ArtifactsFlavor } from './s3-flavor.js';
 import type { LocalS3Server } from './s3rver-fixture.js';
-import { startLocalS3 } from './s3rver-fixture.js';
+import { closedPort, startLocalS3 } from './s3rver-fixture.js';
 
 const BUCKET = 'flywheel-test';
 let s3: LocalS3Server;
@@ -165,13 +164,4 @@ describe('S3ArtifactStore', () => {
 function rawClient(): S3Client {
   const { accessKeyId, secretAccessKey, ...connection } = s3.connection;
   return new S3Client({ ...connection, credentials: { accessKeyId, secretAccessKey } });
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
