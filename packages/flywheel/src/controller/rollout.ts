@@ -12,7 +12,7 @@ import { predictionOutput } from '../evaluate/model-task.js';
 import type { ControlStore, Rollout } from '../metadata/control-store.js';
 import { labelsRelation } from '../monitoring/label-store.js';
 import { livePerformance } from '../monitoring/live-performance.js';
-import { bucketSql, WINDOW_ORIGIN_MS, windowBounds } from '../monitoring/monitor-windows.js';
+import { bucketSql, loggedInputSql, WINDOW_ORIGIN_MS, windowBounds } from '../monitoring/monitor-windows.js';
 import type { ModelSignature } from '../onnx/model-signature.js';
 import type { ModelVersion } from '../registry/model.js';
 import { predictionLogDir, predictionLogRelation } from '../serving/prediction-log/parquet-prediction-log.js';
@@ -226,11 +226,7 @@ export class RolloutManager {
         await db.run(`CREATE TEMP TABLE labeled AS ${labeled}`);
         const [newest] = await queryRows(db, `SELECT bucket, count(*) AS n FROM labeled GROUP BY bucket HAVING count(*) >= ${config.minLabeled} ORDER BY bucket DESC LIMIT 1`);
         if (!newest) return undefined;
-        const columns = signature.inputs.map((spec) => {
-          const path = quoteLiteral(`$.${JSON.stringify(spec.name)}`);
-          const value = spec.type === 'string' ? `json_extract_string(inputs, ${path})` : `TRY_CAST(json_extract(inputs, ${path}) AS DOUBLE)`;
-          return `${value} AS ${quoteIdentifier(spec.name)}`;
-        });
+        const columns = signature.inputs.map((spec) => `${loggedInputSql(spec)} AS ${quoteIdentifier(spec.name)}`);
         await db.run(`COPY (SELECT ${columns.join(', ')}, ${quoteIdentifier('__label')} AS label FROM labeled WHERE bucket = ${toNumber(newest.bucket)}) TO ${quoteLiteral(dataset)} (FORMAT parquet)`);
         return { bucket: toNumber(newest.bucket) as number, rows: toNumber(newest.n) as number };
       });

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../core/errors.js';
 import { quoteLiteral } from '../data/duckdb.js';
-import type { ModelSignature } from '../onnx/model-signature.js';
+import type { ModelSignature, TensorSpec } from '../onnx/model-signature.js';
 import type { PredictionOutput } from '../evaluate/model-task.js';
 
 /** Windows start at multiples of their length from Monday 2000-01-03 00:00 UTC, so days start at midnight UTC and weeks on Mondays. */
@@ -59,4 +59,12 @@ export function predictionSql(signature: ModelSignature, where: PredictionOutput
   const width = spec && spec.type !== 'non-tensor' && spec.shape.length === 2 ? spec.shape[1] : 1;
   const path = `$.${JSON.stringify(where.output)}${width === 1 ? '' : `[${where.column}]`}`;
   return `TRY_CAST(json_extract(outputs, ${quoteLiteral(path)}) AS DOUBLE)`;
+}
+
+/** SQL: one model input of a logged record (from its `inputs` JSON) as a column of its kind: text, boolean or number. */
+export function loggedInputSql(spec: TensorSpec): string {
+  const path = quoteLiteral(`$.${JSON.stringify(spec.name)}`);
+  if (spec.type === 'string') return `json_extract_string(inputs, ${path})`;
+  if (spec.type === 'bool') return `TRY_CAST(json_extract(inputs, ${path}) AS BOOLEAN)`;
+  return `TRY_CAST(json_extract(inputs, ${path}) AS DOUBLE)`;
 }

@@ -10,7 +10,7 @@ import { quoteIdentifier, quoteLiteral, queryRows, toNumber, withDuckDb } from '
 import type { PredictionOutput } from '../evaluate/model-task.js';
 import type { ModelSignature, TensorSpec } from '../onnx/model-signature.js';
 import { predictionLogDir, predictionLogRelation } from '../serving/prediction-log/parquet-prediction-log.js';
-import { bucketSql, checkWindowRange, predictionSql, recordFilterSql, windowBounds, windowOf, type WindowRange } from './monitor-windows.js';
+import { bucketSql, checkWindowRange, loggedInputSql, predictionSql, recordFilterSql, windowBounds, windowOf, type WindowRange } from './monitor-windows.js';
 
 /** Windows with fewer rows than this are listed without a comparison: too few to say anything. */
 export const DEFAULT_MIN_WINDOW_ROWS = 100;
@@ -56,7 +56,7 @@ export async function inputDrift(options: WindowDriftOptions): Promise<DriftWind
   const log = await predictionLogRelation(predictionLogDir(options.home), options.model);
   if (log === undefined) return [];
   const profiled = new Set(options.reference.columns.map((c) => c.name));
-  const columns = options.inputs.filter((spec) => profiled.has(spec.name)).map((spec) => `${inputSql(spec)} AS ${quoteIdentifier(spec.name)}`);
+  const columns = options.inputs.filter((spec) => profiled.has(spec.name)).map((spec) => `${loggedInputSql(spec)} AS ${quoteIdentifier(spec.name)}`);
   const ignored = Object.fromEntries([...profiled].filter((name) => !options.inputs.some((spec) => spec.name === name)).map((name) => [name, { ignore: true }]));
   const records = `SELECT ${bucketSql(options.windowMs)} AS bucket, ${columns.join(', ')} FROM ${log} WHERE ${recordFilterSql(options.model, options)} AND arm <> 'shadow'${options.version === undefined ? '' : ` AND version = ${Math.trunc(options.version)}`}`;
   return compareWindows(records, options.windowMs, options.minRows, undefined, async (file) =>
@@ -141,12 +141,4 @@ async function compareWindows(
 
 async function writeWindow(db: DuckDBConnection, bucket: number, file: string): Promise<void> {
   await db.run(`COPY (SELECT * EXCLUDE (bucket) FROM windowed WHERE bucket = ${bucket}) TO ${quoteLiteral(file)} (FORMAT parquet)`);
-}
-
-/** SQL: one input of a logged record as a column of the type drift detection compares it as. */
-function inputSql(spec: TensorSpec): string {
-  const value = `json_extract(inputs, ${quoteLiteral(`$.${JSON.stringify(spec.name)}`)})`;
-  if (spec.type === 'string') return `json_extract_string(inputs, ${quoteLiteral(`$.${JSON.stringify(spec.name)}`)})`;
-  if (spec.type === 'bool') return `TRY_CAST(${value} AS BOOLEAN)`;
-  return `TRY_CAST(${value} AS DOUBLE)`;
 }
