@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from '../../config/stack.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { withLockFile } from '../../core/lock-file.js';
 import { processAlive } from '../../core/process-alive.js';
@@ -12,6 +12,7 @@ import type { Firing } from '../../metadata/control-store.js';
 import { withStack } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { stopSignal } from '../interrupt.js';
+import { integer } from '../options.js';
 import { printJson } from '../output.js';
 import { progressPrinter } from '../progress.js';
 import { consoleLogger } from './serve.js';
@@ -26,7 +27,7 @@ export function registerLoopCommands(program: Command): void {
     .command('up')
     .description('run the continuous-training controller: serve, monitor, fire triggers, run pipelines, roll challengers out (until Ctrl-C)')
     .option('--loop <file>', 'the loop file (default: flywheel.loop.{ts,mjs,js,json} in the project)')
-    .option('--port <n>', 'serve on this port instead of the loop file\'s', (v) => parsePort(v))
+    .option('--port <n>', 'serve on this port instead of the loop file\'s', integer('--port', 0, 65535))
     .addHelpText('after', '\nExample:\n  flywheel up --loop flywheel.loop.json\n\nSee docs/continuous-training.md for the loop file.')
     .action(async (flags: { loop?: string; port?: number }, command: Command) =>
       withStack(command, async (stack) => {
@@ -49,7 +50,7 @@ export function registerLoopCommands(program: Command): void {
   program
     .command('status')
     .description('what the controller serves, its recent triggers, runs, alerts and rollouts')
-    .option('--limit <n>', 'recent firings and alerts shown', (v) => parseLimit(v), 10)
+    .option('--limit <n>', 'recent firings and alerts shown', integer('--limit', 1, 1000), 10)
     .option('--json', 'print as JSON')
     .action(async (flags: { limit: number; json?: boolean }, command: Command) =>
       withStack(command, async (stack) => {
@@ -137,16 +138,4 @@ async function gatherStatus(stack: Stack, limit: number): Promise<LoopStatus> {
     alerts: await stack.control.findAlerts({ limit }),
     rollouts: await stack.control.findRollouts({ limit }),
   };
-}
-
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInputError('--limit', `expected 1–1000, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidInputError('--port', `expected 0–65535, got ${JSON.stringify(value)}`);
-  return n;
 }

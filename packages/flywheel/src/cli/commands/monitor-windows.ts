@@ -4,6 +4,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import type { ModelMonitoring } from '../../monitoring/monitor-model.js';
 import type { DriftWindow } from '../../monitoring/window-drift.js';
 import { withStack } from '../context.js';
+import { positiveInteger } from '../options.js';
 import { printJson } from '../output.js';
 
 interface WindowsFlags {
@@ -24,7 +25,7 @@ export function registerMonitorWindowsCommand(monitor: Command): void {
     .option('--since <time>', 'first window from this time (ISO 8601)', (v) => parseTime(v, '--since'))
     .option('--until <time>', 'up to this time (ISO 8601)', (v) => parseTime(v, '--until'))
     .option('--threshold <p>', 'a classifier predicts positive above this probability (default 0.5)', parseProbability)
-    .option('--min-rows <n>', 'windows with fewer predictions get no drift test (default 100)', parseCount)
+    .option('--min-rows <n>', 'windows with fewer predictions get no drift test (default 100)', positiveInteger)
     .option('--json', 'print everything as JSON, drift reports included')
     .addHelpText('after', '\nExample:\n  flywheel monitor windows flights-delay --window 1d --since 2001-02-01')
     .action(async (model: string, flags: WindowsFlags, command: Command) =>
@@ -86,10 +87,4 @@ function parseProbability(value: string): number {
   const p = Number(value);
   if (!(p > 0 && p < 1)) throw new InvalidInputError('--threshold', `expected a probability between 0 and 1, got ${JSON.stringify(value)}`);
   return p;
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError('--min-rows', `expected a positive whole number, got ${JSON.stringify(value)}`);
-  return n;
 }
