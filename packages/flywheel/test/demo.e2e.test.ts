@@ -56,6 +56,16 @@ describe('the flights demo, end to end', () => {
     expect(third.stdout).toContain('2 ran, 8 cached');
   });
 
+  it('names the flag at fault in a bad replay setting', async () => {
+    const until = await runCli(['demo', '--until', '2002-01-01'], { cwd: dir });
+    expect(until.code).toBe(2);
+    expect(until.stderr).toContain('--until: expected a day from 2001-02-08 to 2001-07-01 (YYYY-MM-DD), got "2002-01-01"');
+    const traffic = await runCli(['demo', '--traffic', '0.5'], { cwd: dir });
+    expect(traffic.stderr).toContain('--traffic: expected a share of the flights above 0 and at most 0.2, got "0.5"');
+    const sample = await runCli(['demo', '--train-sample', '0'], { cwd: dir });
+    expect(sample.stderr).toContain('--train-sample: expected a share of the flights above 0 and at most 1, got "0"');
+  });
+
   it('serves the champion with `flywheel serve` until interrupted', async () => {
     const { child, done, url } = await startServe([`${FLIGHTS_MODEL}@champion`, '--port', '0'], { cwd: dir });
     expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
